@@ -1,0 +1,1 @@
+"""State: settings, the data directory, the SQLite schema and its connections."""

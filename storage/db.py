@@ -1,0 +1,135 @@
+"""SQLite connections (sync for workers, aiosqlite for the web) and schema migrations.
+
+Every connection gets the same pragmas: WAL so readers never block the writer, a busy timeout so
+concurrent writers queue instead of failing with "database is locked", and foreign keys on.
+Connections run in autocommit mode; writes use `transaction()` (BEGIN IMMEDIATE) so that a
+write transaction takes the lock up front instead of failing half-way on upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import aiosqlite
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 30_000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    # NORMAL is durable across application crashes in WAL mode; only a power cut may lose the
+    # last transactions, never corrupt the file.
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def utc_now() -> str:
+    """The current time as ISO-8601 UTC text with offset, the one format stored in the database."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+async def connect_async(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = aiosqlite.Row
+    for pragma in PRAGMAS:
+        await conn.execute(pragma)
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One short write transaction; rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# Migrations ---------------------------------------------------------------------------------
+
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Path]]:
+    found = []
+    for path in folder.iterdir():
+        match = MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path.stem, path))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number in {folder}")
+    return found
+
+
+def split_statements(script: str) -> list[str]:
+    """Split SQL text into statements, keeping trigger bodies (BEGIN ... END;) whole."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not current.strip().startswith("--"):
+        statements.append(current.strip())
+    return statements
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not exists:
+        return 0
+    return conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, folder: Path = MIGRATIONS_DIR) -> int:
+    """Apply pending migrations in order, each in its own transaction; returns the new version.
+
+    Safe when the web and several workers start at once: the version is re-read after the write
+    lock is taken, so each migration runs exactly once.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    for version, name, path in available_migrations(folder):
+        if version <= schema_version(conn):
+            continue
+        with transaction(conn):
+            if version <= schema_version(conn):
+                continue
+            for statement in split_statements(path.read_text(encoding="utf-8")):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, name, utc_now()),
+            )
+    return schema_version(conn)
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """Connect and bring the schema up to date."""
+    conn = connect(path)
+    migrate(conn)
+    return conn
