@@ -1,0 +1,1 @@
+"""The `mediaparser` command: one entry point above the web, jobs and storage layers."""

@@ -80,6 +80,10 @@ def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[tuple[int, str, 
     return found
 
 
+def latest_version(folder: Path = MIGRATIONS_DIR) -> int:
+    return available_migrations(folder)[-1][0]
+
+
 def split_statements(script: str) -> list[str]:
     """Split SQL text into statements, keeping trigger bodies (BEGIN ... END;) whole."""
     statements, current = [], ""

@@ -1,0 +1,67 @@
+"""Workers say they are alive by writing a row in the `workers` table every few seconds.
+
+It is a Dramatiq middleware so that it works the same whichever broker is in use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+import dramatiq
+from dramatiq.middleware import Middleware
+
+from storage.db import connect, transaction, utc_now
+from storage.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Heartbeat(Middleware):
+    def __init__(self, settings: Settings, threads: int, broker_name: str) -> None:
+        self.settings = settings
+        self.threads = threads
+        self.broker_name = broker_name
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.beat(started=True)
+        self.thread = threading.Thread(target=self.loop, name="heartbeat", daemon=True)
+        self.thread.start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=2)
+        conn = connect(self.settings.database_path)
+        try:
+            with transaction(conn):
+                conn.execute("DELETE FROM workers WHERE id = ?", (self.worker_id,))
+        finally:
+            conn.close()
+
+    def loop(self) -> None:
+        while not self.stopping.wait(self.settings.heartbeat_interval):
+            try:
+                self.beat()
+            except Exception:  # a missed beat must never take the worker down
+                log.warning("Heartbeat failed; will retry.", exc_info=True)
+
+    def beat(self, started: bool = False) -> None:
+        now = utc_now()
+        conn = connect(self.settings.database_path)
+        try:
+            with transaction(conn):
+                conn.execute(
+                    "INSERT INTO workers (id, hostname, pid, threads, broker, started_at, seen_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at"
+                    + (", started_at = excluded.started_at" if started else ""),
+                    (self.worker_id, socket.gethostname(), os.getpid(), self.threads, self.broker_name, now, now),
+                )
+        finally:
+            conn.close()

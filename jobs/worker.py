@@ -1,0 +1,122 @@
+"""The worker processes: `mediaparser worker` runs a supervisor with one child per process.
+
+Why not the stock `dramatiq` command: under a Procfile runner (honcho) it gets SIGTERM twice
+(once for itself, once through its process group), takes the second as "kill now", and in-flight
+work dies; honcho then SIGKILLs everything 5 s later and restarts nothing. Here a stop signal,
+however often it arrives, means one thing: take no new messages, let in-flight ones finish within
+the grace period, hand whatever is left back to the queue, and exit 0. The supervisor restarts
+a child that dies unexpectedly (kill -9, out of memory); its messages come back by lease expiry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+import dramatiq
+
+from jobs.broker import describe, setup_broker
+from jobs.heartbeat import Heartbeat
+from storage.datadir import ensure_data_dir
+from storage.db import open_database
+from storage.settings import Settings
+
+log = logging.getLogger("mediaparser.worker")
+
+# Modules whose actors every worker loads; the import and analysis issue adds the first ones.
+BUILTIN_ACTOR_MODULES: tuple[str, ...] = ()
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# How long a child that keeps crashing waits before the supervisor starts it again, at most.
+MAX_RESTART_DELAY_S = 30.0
+
+
+def install_stop_handler() -> threading.Event:
+    """Every SIGTERM/SIGINT sets one event: a second signal does not escalate to a hard kill."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            log.info("Received %s: finishing in-flight work, then stopping.", signal.Signals(signum).name)
+        stop.set()
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, on_signal)
+    return stop
+
+
+def run_worker_process(settings: Settings, threads: int, modules: Sequence[str] = ()) -> int:
+    """One worker process: Dramatiq's Worker over the configured broker until told to stop."""
+    stop = install_stop_handler()
+    ensure_data_dir(settings)
+    open_database(settings.database_path).close()
+    broker = setup_broker(settings)
+    for module in (*BUILTIN_ACTOR_MODULES, *modules):
+        importlib.import_module(module)
+    broker.add_middleware(Heartbeat(settings, threads, describe(broker)))
+
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=500)
+    worker.start()
+    log.info("Worker %s started: %d threads on %s.", os.getpid(), threads, describe(broker))
+    parent = os.getppid()
+    # Also stop when the supervisor vanishes (it was SIGKILLed), rather than run orphaned.
+    while not stop.wait(0.5):
+        if os.getppid() != parent:
+            log.warning("Supervisor is gone; stopping.")
+            break
+    grace_ms = int(max(settings.shutdown_grace - 1.0, 0.5) * 1000)
+    worker.stop(timeout=grace_ms)
+    broker.close()
+    log.info("Worker %s stopped.", os.getpid())
+    return 0
+
+
+def child_command(threads: int, modules: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "mediaparser", "worker", "--child", "--threads", str(threads), *modules]
+
+
+def run_supervisor(settings: Settings, processes: int, threads: int, modules: Sequence[str] = ()) -> int:
+    """Start `processes` children, restart the ones that die, and stop them all on a signal."""
+    stop = install_stop_handler()
+    command = child_command(threads, modules)
+    children: dict[int, subprocess.Popen] = {slot: subprocess.Popen(command) for slot in range(processes)}
+    started = dict.fromkeys(children, time.monotonic())
+    delays = dict.fromkeys(children, 1.0)
+    restart_at: dict[int, float] = {}
+    log.info("Supervisor %s started %d worker processes.", os.getpid(), processes)
+
+    while not stop.wait(0.2):
+        for slot, child in list(children.items()):
+            if child.poll() is None:
+                continue
+            if slot not in restart_at:
+                if time.monotonic() - started[slot] > 60:
+                    delays[slot] = 1.0  # it ran well for a while: a one-off crash, not a crash loop
+                log.warning("Worker process %s exited with %s; restarting in %.0f s.", child.pid, child.returncode, delays[slot])
+                restart_at[slot] = time.monotonic() + delays[slot]
+            elif time.monotonic() >= restart_at.pop(slot):
+                children[slot] = subprocess.Popen(command)
+                started[slot] = time.monotonic()
+                delays[slot] = min(delays[slot] * 2, MAX_RESTART_DELAY_S)
+
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + settings.shutdown_grace + 2
+    for child in children.values():
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            log.error("Worker process %s did not stop in time; killing it.", child.pid)
+            child.kill()
+            child.wait()
+    log.info("Supervisor %s stopped.", os.getpid())
+    return 0
+
+

@@ -1,0 +1,3 @@
+from mediaparser.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""`mediaparser serve | worker | doctor`: the command line, one sub-command per process or tool."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from storage.settings import Settings, load_settings
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    host, port = args.host or settings.host, args.port or settings.port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"MediaParser is running at http://{shown}:{port}/", flush=True)
+    if host in ("0.0.0.0", "::"):
+        print("It accepts connections from your home network too: open http://<this machine's address>:"
+              f"{port}/ on another device.", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+                proxy_headers=False, server_header=False)
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from jobs.worker import run_supervisor, run_worker_process
+
+    if args.child:
+        return run_worker_process(settings, args.threads, args.modules)
+    return run_supervisor(settings, args.processes, args.threads, args.modules)
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from jobs.doctor import run_checks
+
+    results = run_checks(settings)
+    width = max(len(check.name) for check in results)
+    for check in results:
+        mark = "ok  " if check.ok else "FAIL"
+        print(f"{mark}  {check.name.ljust(width)}  {check.detail}")
+        if not check.ok and check.fix:
+            print(f"      {' ' * width}  -> {check.fix}")
+    failed = [check.name for check in results if not check.ok]
+    print("\nAll good: MediaParser can run here." if not failed else f"\n{len(failed)} problem(s): {', '.join(failed)}.")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mediaparser",
+        description="Organize a family's photos and videos into a correctly dated archive.",
+        epilog="Configuration comes from MEDIAPARSER_* environment variables or a .env file; see the README.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web app", description="Run the web app (uvicorn).")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the home network)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.set_defaults(func=cmd_serve)
+
+    cores = os.cpu_count() or 1
+    worker = commands.add_parser(
+        "worker", help="run background workers",
+        description="Run the background workers that import, analyse and export. Stops cleanly on "
+        "SIGTERM or Ctrl-C: in-flight work finishes or goes back to the queue.",
+    )
+    worker.add_argument("--processes", type=int, default=cores, help=f"worker processes (default: one per core, {cores})")
+    worker.add_argument("--threads", type=int, default=2, help="threads per process (default 2)")
+    worker.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    worker.add_argument("modules", nargs="*", metavar="MODULE", help="extra modules with actors to load")
+    worker.set_defaults(func=cmd_worker)
+
+    doctor = commands.add_parser("doctor", help="check this machine", description="Check exiftool, ffmpeg, "
+                                 "the HEIC decoder, the data dir, the database and the broker.")
+    doctor.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings)
+    return args.func(settings, args)

@@ -1,0 +1,67 @@
+"""Is a worker running? Read from the heartbeat rows workers write into the `workers` table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+# A worker that missed a couple of beats (a slow batch, a busy disk) is not dead yet.
+MISSED_BEATS_ALLOWED = 3
+
+WORKERS_SQL = """
+SELECT id, hostname, pid, threads, seen_at
+FROM workers
+"""
+
+
+def _parse_utc(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        # A garbled row must not take the health panel down with it; it just cannot count as alive.
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def summarise_workers(
+    rows: Iterable[Mapping[str, Any]], now: datetime, heartbeat_interval: float
+) -> dict[str, Any]:
+    """Pure: heartbeat rows and a clock reading (timezone-aware) in, the health summary out.
+
+    Ages are computed here rather than compared as text in SQL, so a row written with another
+    offset or precision still sorts and counts correctly.
+    """
+    limit = MISSED_BEATS_ALLOWED * heartbeat_interval
+    alive: list[dict[str, Any]] = []
+    last_seen: float | None = None
+    for row in rows:
+        seen = _parse_utc(row["seen_at"])
+        if seen is None:
+            continue
+        # Clamp at zero: a worker on another host with a clock slightly ahead is "just now".
+        ago = round(max(0.0, (now - seen).total_seconds()), 1)
+        last_seen = ago if last_seen is None else min(last_seen, ago)
+        if ago <= limit:
+            alive.append(
+                {
+                    "id": row["id"],
+                    "hostname": row["hostname"],
+                    "pid": row["pid"],
+                    "threads": row["threads"],
+                    "seen_seconds_ago": ago,
+                }
+            )
+    alive.sort(key=lambda w: (w["seen_seconds_ago"], w["id"]))
+    return {"alive": bool(alive), "workers": alive, "last_seen_seconds_ago": last_seen}
+
+
+async def worker_status(
+    conn: aiosqlite.Connection, now: datetime, heartbeat_interval: float
+) -> dict[str, Any]:
+    """The health summary from the database: {"alive", "workers", "last_seen_seconds_ago"}."""
+    async with conn.execute(WORKERS_SQL) as cursor:
+        rows = await cursor.fetchall()
+    return summarise_workers(rows, now, heartbeat_interval)
