@@ -56,8 +56,12 @@ def check_data_dir(settings: Settings) -> Check:
         atomic_write_bytes(probe, b"ok")
         probe.unlink()
     except OSError as error:
-        return Check("data dir", False, f"{settings.data_dir}: {error.strerror or error}",
-                     "set MEDIAPARSER_DATA_DIR to a folder you can write to")
+        return Check(
+            "data dir",
+            False,
+            f"{settings.data_dir}: {error.strerror or error}",
+            "set MEDIAPARSER_DATA_DIR to a folder you can write to",
+        )
     free = shutil.disk_usage(settings.data_dir).free / 2**30
     return Check("data dir", True, f"{settings.data_dir} writable, {free:.1f} GiB free")
 
@@ -86,14 +90,23 @@ def check_broker(settings: Settings) -> Check:
             ping()
         broker.close()
     except Exception as error:
-        return Check("broker", False, f"{settings.broker_url or 'sqlite'}: {error}",
-                     "check MEDIAPARSER_BROKER_URL and that the server is running")
+        return Check(
+            "broker",
+            False,
+            f"{settings.broker_url or 'sqlite'}: {error}",
+            "check MEDIAPARSER_BROKER_URL and that the server is running",
+        )
     counts = ", ".join(f"{v} {k}" for k, v in stats.items()) if stats else "reachable"
     return Check("broker", True, f"{describe(broker)}: {counts}")
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
-    check_exiftool, check_ffmpeg, check_heic, check_data_dir, check_database, check_broker,
+    check_exiftool,
+    check_ffmpeg,
+    check_heic,
+    check_data_dir,
+    check_database,
+    check_broker,
 )
 
 

@@ -37,12 +37,7 @@ class Heartbeat(Middleware):
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout=2)
-        conn = connect(self.settings.database_path)
-        try:
-            with transaction(conn):
-                conn.execute("DELETE FROM workers WHERE id = ?", (self.worker_id,))
-        finally:
-            conn.close()
+        forget_worker(self.settings, os.getpid())
 
     def loop(self) -> None:
         while not self.stopping.wait(self.settings.heartbeat_interval):
@@ -61,7 +56,25 @@ class Heartbeat(Middleware):
                     " VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at"
                     + (", started_at = excluded.started_at" if started else ""),
-                    (self.worker_id, socket.gethostname(), os.getpid(), self.threads, self.broker_name, now, now),
+                    (
+                        self.worker_id,
+                        socket.gethostname(),
+                        os.getpid(),
+                        self.threads,
+                        self.broker_name,
+                        now,
+                        now,
+                    ),
                 )
         finally:
             conn.close()
+
+
+def forget_worker(settings: Settings, pid: int) -> None:
+    """Remove the heartbeat row of a worker process on this host that has stopped or died."""
+    conn = connect(settings.database_path)
+    try:
+        with transaction(conn):
+            conn.execute("DELETE FROM workers WHERE id = ?", (f"{socket.gethostname()}:{pid}",))
+    finally:
+        conn.close()

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import dramatiq
 
 from jobs.broker import describe, setup_broker
-from jobs.heartbeat import Heartbeat
+from jobs.heartbeat import Heartbeat, forget_worker
 from storage.datadir import ensure_data_dir
 from storage.db import open_database
 from storage.settings import Settings
@@ -96,11 +96,18 @@ def run_supervisor(settings: Settings, processes: int, threads: int, modules: Se
             if child.poll() is None:
                 continue
             if slot not in restart_at:
+                forget_worker(settings, child.pid)  # a killed child could not remove its own row
                 if time.monotonic() - started[slot] > 60:
                     delays[slot] = 1.0  # it ran well for a while: a one-off crash, not a crash loop
-                log.warning("Worker process %s exited with %s; restarting in %.0f s.", child.pid, child.returncode, delays[slot])
+                log.warning(
+                    "Worker process %s exited with %s; restarting in %.0f s.",
+                    child.pid,
+                    child.returncode,
+                    delays[slot],
+                )
                 restart_at[slot] = time.monotonic() + delays[slot]
-            elif time.monotonic() >= restart_at.pop(slot):
+            elif time.monotonic() >= restart_at[slot]:
+                del restart_at[slot]
                 children[slot] = subprocess.Popen(command)
                 started[slot] = time.monotonic()
                 delays[slot] = min(delays[slot] * 2, MAX_RESTART_DELAY_S)
@@ -118,5 +125,3 @@ def run_supervisor(settings: Settings, processes: int, threads: int, modules: Se
             child.wait()
     log.info("Supervisor %s stopped.", os.getpid())
     return 0
-
-

@@ -28,10 +28,19 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"MediaParser is running at http://{shown}:{port}/", flush=True)
     if host in ("0.0.0.0", "::"):
-        print("It accepts connections from your home network too: open http://<this machine's address>:"
-              f"{port}/ on another device.", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-                proxy_headers=False, server_header=False)
+        print(
+            "It accepts connections from your home network too: open http://<this machine's address>:"
+            f"{port}/ on another device.",
+            flush=True,
+        )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0
 
 
@@ -54,7 +63,11 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
         if not check.ok and check.fix:
             print(f"      {' ' * width}  -> {check.fix}")
     failed = [check.name for check in results if not check.ok]
-    print("\nAll good: MediaParser can run here." if not failed else f"\n{len(failed)} problem(s): {', '.join(failed)}.")
+    print(
+        "\nAll good: MediaParser can run here."
+        if not failed
+        else f"\n{len(failed)} problem(s): {', '.join(failed)}."
+    )
     return 1 if failed else 0
 
 
@@ -67,24 +80,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the web app", description="Run the web app (uvicorn).")
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the home network)")
+    serve.add_argument(
+        "--host", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the home network)"
+    )
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     serve.set_defaults(func=cmd_serve)
 
     cores = os.cpu_count() or 1
     worker = commands.add_parser(
-        "worker", help="run background workers",
+        "worker",
+        help="run background workers",
         description="Run the background workers that import, analyse and export. Stops cleanly on "
         "SIGTERM or Ctrl-C: in-flight work finishes or goes back to the queue.",
     )
-    worker.add_argument("--processes", type=int, default=cores, help=f"worker processes (default: one per core, {cores})")
+    worker.add_argument(
+        "--processes", type=int, default=cores, help=f"worker processes (default: one per core, {cores})"
+    )
     worker.add_argument("--threads", type=int, default=2, help="threads per process (default 2)")
     worker.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     worker.add_argument("modules", nargs="*", metavar="MODULE", help="extra modules with actors to load")
     worker.set_defaults(func=cmd_worker)
 
-    doctor = commands.add_parser("doctor", help="check this machine", description="Check exiftool, ffmpeg, "
-                                 "the HEIC decoder, the data dir, the database and the broker.")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine",
+        description="Check exiftool, ffmpeg, the HEIC decoder, the data dir, the database and the broker.",
+    )
     doctor.set_defaults(func=cmd_doctor)
     return parser
 

@@ -1,12 +1,12 @@
 """Where runtime data lives under MEDIAPARSER_DATA_DIR.
 
-    data/
-      mediaparser.sqlite3   the library: imports, files, evidence, groups, decisions
-      broker.sqlite3        the job queue (built-in SQLite broker only)
-      uploads/              files received from browsers, one folder per import
-      thumbs/               WebP thumbnails and video frames
-      export/               the default export destination
-      tmp/                  scratch space for atomic writes that cross folders
+data/
+  mediaparser.sqlite3   the library: imports, files, evidence, groups, decisions
+  broker.sqlite3        the job queue (built-in SQLite broker only)
+  uploads/              files received from browsers, one folder per import
+  thumbs/               WebP thumbnails and video frames
+  export/               the default export destination
+  tmp/                  scratch space for atomic writes that cross folders
 """
 
 from __future__ import annotations

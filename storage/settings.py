@@ -6,9 +6,9 @@ Nothing else in the code base reads `os.environ`: build one `Settings` and pass 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 PREFIX = "MEDIAPARSER_"
 
@@ -67,7 +67,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     environ = os.environ if environ is None else environ
     env_file = Path(".env") if env_file is None else env_file
     merged = {**read_env_file(env_file), **environ}
-    raw = {k[len(PREFIX):].lower(): v for k, v in merged.items() if k.startswith(PREFIX)}
+    raw = {k[len(PREFIX) :].lower(): v for k, v in merged.items() if k.startswith(PREFIX)}
 
     def get(name: str, default: str = "") -> str:
         return raw.pop(name, default).strip()

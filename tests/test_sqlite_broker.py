@@ -28,7 +28,9 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02):
 
 @pytest.fixture
 def broker(tmp_path: Path):
-    broker = SQLiteBroker(tmp_path / "broker.sqlite3", visibility_timeout=1.0, middleware=standard_middleware())
+    broker = SQLiteBroker(
+        tmp_path / "broker.sqlite3", visibility_timeout=1.0, middleware=standard_middleware()
+    )
     yield broker
     broker.close()
 
@@ -84,7 +86,9 @@ def test_failures_are_retried_with_backoff_until_success(broker, worker):
         if len(attempts) < 3:
             raise RuntimeError("temporary")
 
-    actor = dramatiq.actor(flaky, broker=broker, queue_name="work", max_retries=5, min_backoff=200, max_backoff=2000)
+    actor = dramatiq.actor(
+        flaky, broker=broker, queue_name="work", max_retries=5, min_backoff=200, max_backoff=2000
+    )
     actor.send()
     worker()
     wait_for(lambda: len(attempts) >= 3 and broker.pending("work") == 0)

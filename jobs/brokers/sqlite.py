@@ -196,8 +196,8 @@ class SQLiteBroker(Broker):
 
     def dead_letter(self, row_id: int, reason: str) -> None:
         self._write(
-            "UPDATE messages SET state = 'dead', dead_at = ?, reason = ?, lease_owner = NULL, lease_until = NULL"
-            " WHERE id = ?",
+            "UPDATE messages SET state = 'dead', dead_at = ?, reason = ?,"
+            " lease_owner = NULL, lease_until = NULL WHERE id = ?",
             (current_millis(), reason, row_id),
         )
 
@@ -254,23 +254,31 @@ class SQLiteBroker(Broker):
     def stats(self) -> dict[str, int]:
         """Counts a person can read: ready now, delayed, running, dead-lettered."""
         now = current_millis()
-        row = self._connection().execute(
-            "SELECT"
-            " coalesce(sum(state = 'ready' AND lease_until IS NULL AND due_at <= ?), 0),"
-            " coalesce(sum(state = 'ready' AND lease_until IS NULL AND due_at > ?), 0),"
-            " coalesce(sum(state = 'ready' AND lease_until IS NOT NULL), 0),"
-            " coalesce(sum(state = 'dead'), 0)"
-            " FROM messages",
-            (now, now),
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT"
+                " coalesce(sum(state = 'ready' AND lease_until IS NULL AND due_at <= ?), 0),"
+                " coalesce(sum(state = 'ready' AND lease_until IS NULL AND due_at > ?), 0),"
+                " coalesce(sum(state = 'ready' AND lease_until IS NOT NULL), 0),"
+                " coalesce(sum(state = 'dead'), 0)"
+                " FROM messages",
+                (now, now),
+            )
+            .fetchone()
+        )
         return dict(zip(("ready", "delayed", "running", "dead"), row, strict=True))
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._connection().execute(
-            "SELECT id, queue, body, dead_at, reason, deliveries FROM messages WHERE state = 'dead'"
-            " ORDER BY dead_at DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT id, queue, body, dead_at, reason, deliveries FROM messages WHERE state = 'dead'"
+                " ORDER BY dead_at DESC LIMIT ?",
+                (limit,),
+            )
+            .fetchall()
+        )
         letters = []
         for row_id, queue, body, dead_at, reason, deliveries in rows:
             message = json.loads(body)
