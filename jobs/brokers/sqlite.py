@@ -310,45 +310,59 @@ class SQLiteConsumer(Consumer):
         self.prefetch = prefetch
         self.timeout_s = timeout / 1000
         self.buffer: list[tuple[int, bytes]] = []
-        self.held: set[int] = set()  # claimed by this consumer and not yet acked/nacked
+        # Claimed and not yet acked. Worker threads ack while the consumer thread claims, so the
+        # set is guarded, and an ack wakes a consumer that was waiting for room to prefetch.
+        self.held: set[int] = set()
+        self.room = threading.Condition()
 
     def __next__(self) -> MessageProxy | None:
         deadline = time.monotonic() + self.timeout_s
         while True:
             if not self.buffer:
-                room = self.prefetch - len(self.held)
-                if room > 0:
-                    claimed = self.broker.claim(self.queue_name, room)
-                    self.buffer.extend(claimed)
-                    self.held.update(row_id for row_id, _ in claimed)
+                with self.room:
+                    free = self.prefetch - len(self.held)
+                    if free <= 0:
+                        self.room.wait(max(deadline - time.monotonic(), 0))
+                        free = self.prefetch - len(self.held)
+                    if free > 0:
+                        claimed = self.broker.claim(self.queue_name, free)
+                        self.buffer.extend(claimed)
+                        self.held.update(row_id for row_id, _ in claimed)
+                        if not claimed and time.monotonic() < deadline:
+                            self.room.wait(POLL_INTERVAL_S)  # queue empty: poll
             if self.buffer:
                 row_id, body = self.buffer.pop(0)
                 try:
                     return SQLiteMessage(Message.decode(body), row_id)
                 except Exception as error:  # an undecodable body can never succeed
-                    self.held.discard(row_id)
                     self.broker.dead_letter(row_id, f"undecodable message: {error}")
+                    self._forget([row_id])
                     continue
             if time.monotonic() >= deadline:
                 return None
-            time.sleep(POLL_INTERVAL_S)
+
+    def _forget(self, row_ids: Iterable[int]) -> None:
+        with self.room:
+            self.held.difference_update(row_ids)
+            self.room.notify_all()
 
     def ack(self, message: MessageProxy) -> None:
         self.broker.ack(message.row_id)
-        self.held.discard(message.row_id)
+        self._forget([message.row_id])
 
     def nack(self, message: MessageProxy) -> None:
         reason = message.options.get("traceback") or repr(message._exception or "rejected")
         self.broker.dead_letter(message.row_id, str(reason)[-4000:])
-        self.held.discard(message.row_id)
+        self._forget([message.row_id])
 
     def requeue(self, messages: Iterable[MessageProxy]) -> None:
         ids = [m.row_id for m in messages]
         self.broker.release(ids)
-        self.held.difference_update(ids)
+        self._forget(ids)
 
     def close(self) -> None:
         # Messages claimed into the buffer but never handed out go straight back.
-        self.broker.release(row_id for row_id, _ in self.buffer)
-        self.held.difference_update(row_id for row_id, _ in self.buffer)
+        ids = [row_id for row_id, _ in self.buffer]
         self.buffer.clear()
+        self.broker.release(ids)
+        self._forget(ids)
