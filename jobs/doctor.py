@@ -97,7 +97,15 @@ def check_broker(settings: Settings) -> Check:
             "check MEDIAPARSER_BROKER_URL and that the server is running",
         )
     counts = ", ".join(f"{v} {k}" for k, v in stats.items()) if stats else "reachable"
-    return Check("broker", True, f"{describe(broker)}: {counts}")
+    letters = broker.dead_letters(limit=5) if stats and stats["dead"] else []
+    # Dead letters are work that failed for good; show the latest so nobody has to open the queue.
+    details = "".join(f"\n  dead: {d['actor']}{tuple(d['args'])}: {last_line(d['reason'])}" for d in letters)
+    return Check("broker", True, f"{describe(broker)}: {counts}{details}")
+
+
+def last_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1][:200] if lines else ""
 
 
 CHECKS: tuple[Callable[[Settings], Check], ...] = (
