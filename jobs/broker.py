@@ -68,6 +68,16 @@ def setup_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
+def send(queue_name: str, actor_name: str, *args: object) -> None:
+    """Ask for work by actor name, so a process (the web) can send messages without importing the
+    analysis code that handles them."""
+    broker = dramatiq.get_broker()
+    broker.declare_queue(queue_name)
+    broker.enqueue(
+        dramatiq.Message(queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options={})
+    )
+
+
 def describe(broker: dramatiq.Broker) -> str:
     """A short name for pages and logs that does not leak credentials."""
     path = getattr(broker, "path", None)

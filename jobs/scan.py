@@ -182,3 +182,14 @@ def _is_utf8(name: str) -> bool:
 
 def _displayable(rel_path: str) -> str:
     return os.fsencode(rel_path).decode("utf-8", "backslashreplace")
+
+
+def path_skip_reason(rel_path: str) -> str | None:
+    """The scan's skip rules for a path that arrived another way (a browser upload): a file in a
+    system folder, or a system or hidden file, is recorded as skipped just as a scan would."""
+    *folders, name = rel_path.split("/")
+    for folder in folders:
+        reason = _folder_reason(folder)
+        if reason:
+            return f"inside a {reason.split(',')[0]}"
+    return _file_reason(name)

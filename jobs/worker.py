@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import dramatiq
 
+from jobs import runtime
 from jobs.broker import describe, setup_broker
 from jobs.heartbeat import Heartbeat, forget_worker
 from storage.datadir import ensure_data_dir
@@ -30,8 +31,8 @@ from storage.settings import Settings
 
 log = logging.getLogger("mediaparser.worker")
 
-# Modules whose actors every worker loads; the import and analysis issue adds the first ones.
-BUILTIN_ACTOR_MODULES: tuple[str, ...] = ()
+# Modules whose actors every worker loads.
+BUILTIN_ACTOR_MODULES = ("jobs.import_actors",)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # How long a child that keeps crashing waits before the supervisor starts it again, at most.
 MAX_RESTART_DELAY_S = 30.0
@@ -56,6 +57,7 @@ def run_worker_process(settings: Settings, threads: int, modules: Sequence[str] 
     stop = install_stop_handler()
     ensure_data_dir(settings)
     open_database(settings.database_path).close()
+    runtime.configure(settings)
     broker = setup_broker(settings)
     for module in (*BUILTIN_ACTOR_MODULES, *modules):
         importlib.import_module(module)
@@ -70,6 +72,7 @@ def run_worker_process(settings: Settings, threads: int, modules: Sequence[str] 
         if os.getppid() != parent:
             log.warning("Supervisor is gone; stopping.")
             break
+    runtime.stopping.set()
     grace_ms = int(max(settings.shutdown_grace - 1.0, 0.5) * 1000)
     worker.stop(timeout=grace_ms)
     broker.close()

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from storage.settings import Settings, load_settings
 
@@ -71,6 +72,18 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from mediaparser.importing import run_import
+
+    return run_import(settings, Path(args.path), wait=args.wait)
+
+
+def cmd_files(settings: Settings, args: argparse.Namespace) -> int:
+    from mediaparser.listing import print_files
+
+    return print_files(settings, import_id=args.import_id, status=args.status, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediaparser",
@@ -107,6 +120,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check exiftool, ffmpeg, the HEIC decoder, the data dir, the database and the broker.",
     )
     doctor.set_defaults(func=cmd_doctor)
+
+    importing = commands.add_parser(
+        "import",
+        help="import a folder",
+        description="Import every photo and video under PATH (any folder you "
+        "can read). Originals are only read, never changed. A worker must be running to do the work.",
+    )
+    importing.add_argument("path", metavar="PATH", help="the folder to import")
+    importing.add_argument("--wait", action="store_true", help="show progress and wait until the import ends")
+    importing.set_defaults(func=cmd_import)
+
+    files = commands.add_parser(
+        "files",
+        help="list the library's files",
+        description="List every file of the library with what analysis found.",
+    )
+    files.add_argument("--json", action="store_true", help="one JSON object per line (JSON Lines)")
+    files.add_argument("--import", dest="import_id", type=int, help="only files of this import")
+    files.add_argument(
+        "--status", choices=["pending", "processed", "error", "skipped"], help="only this status"
+    )
+    files.set_defaults(func=cmd_files)
     return parser
 
 

@@ -74,10 +74,10 @@ def test_sync_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         conn.execute(
-            "INSERT INTO files (import_id, rel_path, source_path, created_at)"
-            " VALUES (999, 'a.jpg', '/a.jpg', ?)",
+            "INSERT INTO files (import_id, rel_path, source_path, origin, created_at)"
+            " VALUES (999, 'a.jpg', '/a.jpg', '/a.jpg', ?)",
             (utc_now(),),
         )
 

@@ -17,11 +17,12 @@ FROM workers
 """
 
 
-def _parse_utc(text: str) -> datetime | None:
+def parse_utc(text: str) -> datetime | None:
+    """A stored timestamp as an aware datetime (naive text counts as UTC); None if unreadable."""
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
-        # A garbled row must not take the health panel down with it; it just cannot count as alive.
+        # A garbled row must not take a page down with it; it just has no time (not alive, no ETA).
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def summarise_workers(
     alive: list[dict[str, Any]] = []
     last_seen: float | None = None
     for row in rows:
-        seen = _parse_utc(row["seen_at"])
+        seen = parse_utc(row["seen_at"])
         if seen is None:
             continue
         # Clamp at zero: a worker on another host with a clock slightly ahead is "just now".

@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from web import imports, uploads
+from web.files_api import files_api
 from web.health import worker_status
 from web.templating import STATIC_DIR, templates
 
@@ -36,5 +38,26 @@ routes = [
     Route("/", home, name="home"),
     Route("/fragments/health", health_fragment, name="health_fragment"),
     Route("/api/health", health_api, name="health_api"),
+    # Imports: pages (HTMX fragments for HX-Request, whole pages otherwise) and job control.
+    Route("/imports", imports.imports_page, methods=["GET"]),
+    Route("/imports", imports.create_folder_import, methods=["POST"]),
+    Route("/imports/{id:int}", imports.job_page),
+    Route("/imports/{id:int}/progress", imports.progress_fragment),
+    Route("/imports/{id:int}/pause", imports.pause, methods=["POST"]),
+    Route("/imports/{id:int}/resume", imports.resume, methods=["POST"]),
+    Route("/imports/{id:int}/cancel", imports.cancel_page, methods=["GET"]),
+    Route("/imports/{id:int}/cancel", imports.cancel, methods=["POST"]),
+    Route("/imports/{id:int}/finish", imports.finish, methods=["POST"]),
+    Route("/imports/{id:int}/errors", imports.errors_page),
+    # Their JSON twins.
+    Route("/api/imports", imports.imports_api),
+    Route("/api/imports/{id:int}", imports.import_api),
+    Route("/api/imports/{id:int}/errors", imports.errors_api),
+    Route("/api/files", files_api),
+    # Browser uploads (static/upload.js).
+    Route("/api/uploads", uploads.create_upload_api, methods=["POST"]),
+    Route("/api/uploads/{id:int}", uploads.upload_api),
+    Route("/api/uploads/{id:int}/files", uploads.put_file, methods=["PUT"]),
+    Route("/api/uploads/{id:int}/finish", uploads.finish_api, methods=["POST"]),
     Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
 ]

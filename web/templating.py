@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from starlette.templating import Jinja2Templates
@@ -30,6 +31,68 @@ def ago(seconds: float | None) -> str:
     return f"{days} day" if days == 1 else f"{days} days"
 
 
+def duration(seconds: float | None) -> str:
+    """Elapsed time or an ETA, precise enough to watch: 45 s, 3 min 20 s, 1 h 05 min, 2 days 3 h."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} day{'s' if days != 1 else ''} {hours} h"
+
+
+def eta(seconds: float | None) -> str:
+    """Time left, as coarse as the estimate is: seconds would only flicker every poll."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"about {hours} h {minutes:02d} min"
+
+
+def when(iso: str | None) -> str:
+    """A stored UTC timestamp in the server's local time, for people: 2024-06-01 14:05."""
+    if not iso:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def number(value: int | float | None) -> str:
+    """Thousands separated with a thin space, readable in any language: 12 345."""
+    return "—" if value is None else f"{value:,}".replace(",", "\u202f")
+
+
 # Jinja2Templates turns autoescaping on for .html files; keep it that way.
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["ago"] = ago
+templates.env.filters["duration"] = duration
+templates.env.filters["eta"] = eta
+templates.env.filters["when"] = when
+templates.env.filters["number"] = number
+
+# What each import state means to a person; the badge text and the first line of the job panel.
+templates.env.globals["state_labels"] = {
+    "queued": "Waiting for a worker",
+    "receiving": "Receiving files",
+    "scanning": "Scanning the folder",
+    "analysing": "Analysing",
+    "paused": "Paused",
+    "done": "Done",
+    "cancelled": "Cancelled",
+    "failed": "Failed",
+}

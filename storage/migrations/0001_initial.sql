@@ -7,10 +7,15 @@ CREATE TABLE imports (
     kind            TEXT NOT NULL CHECK (kind IN ('folder', 'upload')),
     root            TEXT NOT NULL,               -- absolute folder the files are relative to
     label           TEXT,
+    -- receiving: a browser upload in progress; scanning: walking a server folder.
     state           TEXT NOT NULL DEFAULT 'queued'
-                    CHECK (state IN ('queued', 'scanning', 'analysing', 'paused', 'cancelled', 'done', 'failed')),
+                    CHECK (state IN ('queued', 'receiving', 'scanning', 'analysing', 'paused', 'cancelled',
+                                     'done', 'failed')),
+    paused_from     TEXT,                        -- the state to go back to on resume
     created_at      TEXT NOT NULL,
     started_at      TEXT,
+    rate_since      TEXT,                        -- files/s is measured from here (reset on resume)
+    rate_base       INTEGER NOT NULL DEFAULT 0,  -- files finished before rate_since
     finished_at     TEXT,
     -- Counters are kept on the row, updated per batch, so a progress poll reads one row.
     files_total     INTEGER NOT NULL DEFAULT 0,
@@ -30,6 +35,8 @@ CREATE TABLE files (
     import_id       INTEGER NOT NULL REFERENCES imports (id),
     rel_path        TEXT NOT NULL,               -- relative to the import root
     source_path     TEXT NOT NULL,               -- absolute path of the original (or stored upload)
+    origin          TEXT NOT NULL,               -- where it came from: the folder path, or upload:REL_PATH;
+                                                 -- re-imports skip a known origin with the same SHA-256
     size            INTEGER,
     fs_mtime        TEXT,
     browser_mtime   TEXT,                        -- lastModified sent by the browser, if uploaded
@@ -63,9 +70,11 @@ CREATE TABLE files (
     discarded       INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL,
     analysed_at     TEXT,
+    claimed_by      TEXT,                        -- worker (hostname:pid) analysing it right now
     UNIQUE (import_id, rel_path)
 );
-CREATE INDEX files_source_path ON files (source_path);
+CREATE INDEX files_pending ON files (import_id, id) WHERE status = 'pending';
+CREATE INDEX files_origin ON files (origin, sha256);
 CREATE INDEX files_sha256 ON files (sha256);
 CREATE INDEX files_import_status ON files (import_id, status);
 CREATE INDEX files_taken ON files (taken_local, id);

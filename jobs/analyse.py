@@ -1,0 +1,157 @@
+"""Analysing a batch of files: bytes, type, metadata, pixels. No database here.
+
+`read_file` hashes and sniffs in one streaming pass; `analyse_batch` then asks exiftool about the
+whole batch at once and decodes each picture or video frame. Every failure is a MediaError with a
+sentence for a person, recorded on that file only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobs.errors import MediaError
+from jobs.exif import read_metadata
+from jobs.images import analyse_image
+from jobs.metadata import camera_facts, date_evidence
+from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
+from jobs.video import analyse_video
+from storage.atomic import atomic_write_bytes
+
+CHUNK = 1 << 20
+
+
+@dataclass
+class FileReading:
+    """What one streaming read of the file gives: size, SHA-256, real type."""
+
+    size: int
+    mtime: float
+    sha256: str
+    sniffed: Sniffed
+
+
+@dataclass
+class Analysis:
+    """Everything learnt about one file, ready to be written in the batch's transaction."""
+
+    status: str  # processed | error | skipped
+    reason: str | None = None
+    columns: dict[str, Any] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    hashes: dict[str, int] = field(default_factory=dict)
+    tags: dict[str, Any] | None = None
+
+
+def read_file(path: Path) -> FileReading:
+    """Hash and sniff in one pass, never following a symlink and never blocking on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise MediaError("the file is gone (moved or deleted since the scan)") from None
+    except PermissionError:
+        raise MediaError("the file cannot be read: permission denied") from None
+    except OSError as error:
+        raise MediaError(f"the file cannot be opened: {error.strerror or error}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise MediaError("not a regular file")
+        digest = hashlib.sha256()
+        head = b""
+        size = 0
+        try:
+            while chunk := handle.read(CHUNK):
+                if not head:
+                    head = chunk[:HEAD_BYTES]
+                digest.update(chunk)
+                size += len(chunk)
+        except OSError as error:
+            raise MediaError(f"reading the file failed: {error.strerror or error}") from None
+    if size == 0:
+        raise MediaError("empty file (0 bytes)")
+    if size != info.st_size:
+        raise MediaError("the file changed while it was being read; it will be read again on the next import")
+    return FileReading(size, info.st_mtime, digest.hexdigest(), sniff(head, path.name))
+
+
+def thumbnail_path(file_id: int) -> str:
+    """Relative to the data dir; spread over 256 folders so none grows huge."""
+    return f"thumbs/{file_id % 256:02x}/{file_id}.webp"
+
+
+def write_thumbnail(data_dir: Path, file_id: int, data: bytes) -> str:
+    relative = thumbnail_path(file_id)
+    target = data_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(target, data)
+    return relative
+
+
+def analyse_media(
+    file_id: int, path: Path, reading: FileReading, tags: dict[str, Any] | str, data_dir: Path
+) -> Analysis:
+    """Decode and describe one photo or video whose bytes were already read."""
+    kind = reading.sniffed.kind
+    columns: dict[str, Any] = {"real_type": reading.sniffed.real_type, "mime": reading.sniffed.mime}
+    if kind == "other":
+        if extension_mismatch(path.name, reading.sniffed):
+            # Named like a photo, so the person expects one: that is an error, not a quiet skip.
+            reason = f"named like a photo or video ({path.suffix}) but the contents are {reading.sniffed.description}"
+            return Analysis("error", reason, columns=columns)
+        return Analysis("skipped", f"not a photo or video ({reading.sniffed.description})", columns=columns)
+    evidence: list[dict[str, Any]] = []
+    if isinstance(tags, dict):
+        facts = camera_facts(tags)
+        columns.update({k: v for k, v in facts.items() if k not in ("width", "height")})
+        evidence = date_evidence(tags)
+    else:
+        facts = {}
+    try:
+        if kind == "video":
+            video = analyse_video(path, facts.get("duration"))
+            columns.update(
+                width=video.width, height=video.height, duration=video.duration or facts.get("duration")
+            )
+            hashes, thumb = video.hashes, video.thumbnail
+        elif kind == "image":
+            image = analyse_image(path, reading.sniffed.real_type)
+            columns.update(width=image.width, height=image.height, orientation=image.orientation)
+            hashes, thumb = image.hashes, image.thumbnail
+        else:
+            # RAW: its embedded preview is hashed by the duplicates issue; dimensions from the tags.
+            columns.update(width=facts.get("width"), height=facts.get("height"))
+            hashes, thumb = {}, None
+    except MediaError as error:
+        return Analysis(
+            "error",
+            error.reason,
+            columns=columns,
+            evidence=evidence,
+            tags=tags if isinstance(tags, dict) else None,
+        )
+    if thumb:
+        columns["thumb_path"] = write_thumbnail(data_dir, file_id, thumb)
+    return Analysis(
+        "processed",
+        None if isinstance(tags, dict) else tags,
+        columns=columns,
+        evidence=evidence,
+        hashes=hashes,
+        tags=tags if isinstance(tags, dict) else None,
+    )
+
+
+def analyse_batch(items: list[tuple[int, Path, FileReading]], data_dir: Path) -> dict[int, Analysis]:
+    """Metadata for the whole batch in one exiftool call, then each file's pixels."""
+    media = [(file_id, path, reading) for file_id, path, reading in items if reading.sniffed.kind != "other"]
+    tags = read_metadata([path for _, path, _ in media], data_dir / "tmp") if media else []
+    by_id = {file_id: t for (file_id, _, _), t in zip(media, tags, strict=True)}
+    return {
+        file_id: analyse_media(file_id, path, reading, by_id.get(file_id, {}), data_dir)
+        for file_id, path, reading in items
+    }

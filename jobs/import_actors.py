@@ -1,0 +1,270 @@
+"""The work of an import: scanning a folder into rows, and analysing pending files.
+
+The files table is the work list. Scanning inserts rows (pending, or skipped with a reason);
+`analyse_import` messages, several per import, each claim a few pending files at a time, analyse
+them and write the results in one transaction. A claim names the worker process; a claim by a
+worker whose heartbeat stopped is free to take, so a killed worker's files are picked up again
+without waiting. Every write is conditional on the file still being pending, so a redelivered
+message never analyses a file twice into the results.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+
+import jobs.broker  # noqa: F401  (installs the stub broker before the actors below are declared)
+from jobs import runtime
+from jobs.analyse import Analysis, FileReading, analyse_batch, read_file
+from jobs.errors import MediaError
+from jobs.imports import ANALYSE_ACTOR, QUEUE, RUNNING, SCAN_ACTOR, import_row, mark_failed, send_fanout
+from jobs.metadata import timestamp_evidence
+from jobs.scan import Entry, walk
+from storage.db import transaction, utc_now
+
+SCAN_BATCH = 500
+CLAIM_SIZE = 4  # small, so a pause takes effect within a second or two
+MESSAGE_BUDGET_S = 20.0  # then the message re-sends itself, so shutdowns and time limits stay easy
+
+
+# Scanning ----------------------------------------------------------------------------------
+
+
+def insert_entries(conn: sqlite3.Connection, import_id: int, entries: list[Entry]) -> None:
+    """Add scanned entries; ones already there (a redelivered scan) are ignored, not counted twice."""
+    now = utc_now()
+    added = {}
+    with transaction(conn):
+        for status in ("pending", "skipped"):
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO files (import_id, rel_path, source_path, origin, size, fs_mtime, status,"
+                " status_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        import_id,
+                        e.rel_path,
+                        e.path,
+                        e.path,
+                        e.size,
+                        iso_utc(e.mtime),
+                        status,
+                        e.skip_reason,
+                        now,
+                    )
+                    for e in entries
+                    if (e.skip_reason is None) == (status == "pending")
+                ],
+            )
+            added[status] = conn.total_changes - before
+        conn.execute(
+            "UPDATE imports SET files_total = files_total + ?, files_skipped = files_skipped + ? WHERE id = ?",
+            (added["pending"] + added["skipped"], added["skipped"], import_id),
+        )
+
+
+@dramatiq.actor(actor_name=SCAN_ACTOR, queue_name=QUEUE, max_retries=3, on_failure="import_failed")
+def scan_import(import_id: int) -> None:
+    conn = runtime.db()
+    with transaction(conn):
+        conn.execute(
+            "UPDATE imports SET state = 'scanning', started_at = coalesce(started_at, ?),"
+            " rate_since = coalesce(rate_since, ?) WHERE id = ? AND state = 'queued'",
+            (utc_now(), utc_now(), import_id),
+        )
+    row = import_row(conn, import_id)
+    if row is None or row["state"] != "scanning" or row["scan_complete"]:
+        return
+    try:
+        entries = walk(Path(row["root"]))
+        batch: list[Entry] = []
+        fanned_out = False
+        for entry in entries:
+            batch.append(entry)
+            if len(batch) >= SCAN_BATCH:
+                insert_entries(conn, import_id, batch)
+                batch = []
+                if import_row(conn, import_id)["state"] != "scanning":
+                    return  # paused or cancelled; resume scans again and skips what is there
+                if not fanned_out:
+                    send_fanout(import_id)  # analysis starts while the scan goes on
+                    fanned_out = True
+        insert_entries(conn, import_id, batch)
+    except (NotADirectoryError, FileNotFoundError, PermissionError) as error:
+        mark_failed(conn, import_id, f"the folder cannot be read: {error.strerror or error}")
+        return
+    with transaction(conn):
+        conn.execute(
+            "UPDATE imports SET scan_complete = 1, state = 'analysing' WHERE id = ? AND state = 'scanning'",
+            (import_id,),
+        )
+    send_fanout(import_id)
+    finish_if_complete(conn, import_id)
+
+
+# Analysis ----------------------------------------------------------------------------------
+
+
+def claim_files(conn: sqlite3.Connection, import_id: int, worker: str, limit: int) -> list[sqlite3.Row]:
+    settings = runtime.settings()
+    cutoff = datetime.fromtimestamp(time.time() - 3 * settings.heartbeat_interval, UTC).isoformat()
+    with transaction(conn):
+        return conn.execute(
+            "UPDATE files SET claimed_by = ? WHERE id IN ("
+            " SELECT id FROM files WHERE import_id = ? AND status = 'pending' AND (claimed_by IS NULL"
+            "  OR claimed_by = ? OR claimed_by NOT IN (SELECT id FROM workers WHERE seen_at > ?))"
+            " ORDER BY id LIMIT ?) RETURNING id, rel_path, source_path, origin, browser_mtime",
+            (worker, import_id, worker, cutoff, limit),
+        ).fetchall()
+
+
+def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE imports SET state = 'done', finished_at = ?, current_path = NULL"
+            " WHERE id = ? AND state = 'analysing' AND scan_complete = 1"
+            " AND NOT EXISTS (SELECT 1 FROM files WHERE import_id = ? AND status = 'pending')",
+            (utc_now(), import_id, import_id),
+        )
+
+
+@dramatiq.actor(actor_name=ANALYSE_ACTOR, queue_name=QUEUE, max_retries=5, on_failure="import_failed")
+def analyse_import(import_id: int) -> None:
+    conn = runtime.db()
+    deadline = time.monotonic() + MESSAGE_BUDGET_S
+    while True:
+        if runtime.stopping.is_set() or time.monotonic() > deadline:
+            analyse_import.send(import_id)  # carry on in a fresh message
+            return
+        row = import_row(conn, import_id)
+        if row is None or row["state"] not in RUNNING:
+            return
+        claimed = claim_files(conn, import_id, runtime.worker_id(), CLAIM_SIZE)
+        if not claimed:
+            if row["scan_complete"]:
+                finish_if_complete(conn, import_id)
+                return
+            time.sleep(0.5)  # the scan has not produced more files yet
+            continue
+        results = analyse_claimed(conn, claimed)
+        write_results(conn, import_id, claimed, results)
+
+
+def known_copy(conn: sqlite3.Connection, file_id: int, origin: str, sha256: str) -> int | None:
+    """The import that already holds this content from this same place, if any."""
+    row = conn.execute(
+        "SELECT import_id FROM files WHERE origin = ? AND sha256 = ? AND id <> ? AND status = 'processed' LIMIT 1",
+        (origin, sha256, file_id),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def analyse_claimed(
+    conn: sqlite3.Connection, claimed: list[sqlite3.Row]
+) -> dict[int, tuple[FileReading | None, Analysis]]:
+    settings = runtime.settings()
+    results: dict[int, tuple[FileReading | None, Analysis]] = {}
+    to_analyse: list[tuple[int, Path, FileReading]] = []
+    for row in claimed:
+        path = Path(row["source_path"])
+        try:
+            reading = read_file(path)
+        except MediaError as error:
+            results[row["id"]] = (None, Analysis("error", error.reason))
+            continue
+        earlier = known_copy(conn, row["id"], row["origin"], reading.sha256)
+        if earlier is not None:
+            results[row["id"]] = (reading, Analysis("known", f"already in the library (import #{earlier})"))
+        else:
+            to_analyse.append((row["id"], path, reading))
+    readings = {file_id: reading for file_id, _, reading in to_analyse}
+    for file_id, analysis in analyse_batch(to_analyse, settings.data_dir).items():
+        results[file_id] = (readings[file_id], analysis)
+    return results
+
+
+def write_results(
+    conn: sqlite3.Connection,
+    import_id: int,
+    claimed: list[sqlite3.Row],
+    results: dict[int, tuple[FileReading | None, Analysis]],
+) -> None:
+    """One transaction for the whole batch; only files still pending are written."""
+    counts = {"processed": 0, "error": 0, "skipped": 0, "known": 0}
+    now = utc_now()
+    with transaction(conn):
+        for row in claimed:
+            reading, analysis = results[row["id"]]
+            status = "skipped" if analysis.status == "known" else analysis.status
+            columns = dict(analysis.columns)
+            if reading is not None:
+                columns.update(size=reading.size, sha256=reading.sha256, fs_mtime=iso_utc(reading.mtime))
+            columns.update(status=status, status_reason=analysis.reason, analysed_at=now, claimed_by=None)
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            changed = conn.execute(
+                f"UPDATE files SET {assignments} WHERE id = ? AND status = 'pending'",
+                (*columns.values(), row["id"]),
+            ).rowcount
+            if not changed:
+                continue  # another delivery of this work got there first
+            counts[analysis.status] += 1
+            store_details(conn, row, reading, analysis)
+        conn.execute(
+            "UPDATE imports SET files_done = files_done + ?, files_error = files_error + ?,"
+            " files_skipped = files_skipped + ?, files_known = files_known + ?, current_path = ? WHERE id = ?",
+            (
+                counts["processed"],
+                counts["error"],
+                counts["skipped"],
+                counts["known"],
+                claimed[-1]["rel_path"],
+                import_id,
+            ),
+        )
+
+
+def store_details(
+    conn: sqlite3.Connection, row: sqlite3.Row, reading: FileReading | None, analysis: Analysis
+) -> None:
+    file_id = row["id"]
+    evidence = list(analysis.evidence)
+    if reading is not None and analysis.status in ("processed", "error"):
+        evidence.append(timestamp_evidence("File:System:FileModifyDate", reading.mtime))
+    if row["browser_mtime"]:
+        moment = datetime.fromisoformat(row["browser_mtime"]).timestamp()
+        evidence.append(timestamp_evidence("Browser:lastModified", moment))
+    conn.executemany(
+        "INSERT INTO evidence (file_id, source, raw, local_time, utc_offset, is_utc, precision)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (file_id, e["source"], e["raw"], e["local_time"], e["utc_offset"], e["is_utc"], e["precision"])
+            for e in evidence
+        ],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO hashes (file_id, kind, value) VALUES (?, ?, ?)",
+        [(file_id, kind, value) for kind, value in analysis.hashes.items()],
+    )
+    if analysis.tags:
+        conn.execute(
+            "INSERT OR REPLACE INTO file_metadata (file_id, tags) VALUES (?, ?)",
+            (file_id, json.dumps(analysis.tags, ensure_ascii=False, default=str)),
+        )
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=0)
+def import_failed(message: dict[str, Any], exception: dict[str, Any]) -> None:
+    """Retries ran out: say so on the job instead of leaving it 'running' forever."""
+    import_id = message["args"][0]
+    reason = f"{exception.get('type', 'error')}: {exception.get('message', '')}".strip()
+    mark_failed(runtime.db(), import_id, f"the job stopped on an unexpected error ({reason})")
+
+
+def iso_utc(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")

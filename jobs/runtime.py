@@ -1,0 +1,41 @@
+"""What actors need inside a worker process: its settings, a database connection per thread,
+its identity, and whether it has been asked to stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+
+from storage.db import connect
+from storage.settings import Settings
+
+_settings: Settings | None = None
+_local = threading.local()
+# Set on SIGTERM: long-running actors stop taking new files and hand the rest back.
+stopping = threading.Event()
+
+
+def configure(settings: Settings) -> None:
+    global _settings
+    _settings = settings
+
+
+def settings() -> Settings:
+    if _settings is None:
+        raise RuntimeError("jobs.runtime.configure(settings) was not called in this process")
+    return _settings
+
+
+def db() -> sqlite3.Connection:
+    """This thread's connection to the library (migrated by the process at start-up)."""
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = _local.conn = connect(settings().database_path)
+    return conn
+
+
+def worker_id() -> str:
+    """Matches the heartbeat row's id, so a claim by a dead worker can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -1,0 +1,66 @@
+"""Small pieces every handler shares: HTMX detection, query-string integers, and error answers
+that are a page for people and JSON under /api."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import overload
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from web.templating import templates
+
+# Friendlier than the bare reason phrases ("Not Found") for the statuses people can reach.
+MESSAGES = {
+    404: "There is nothing at this address. It may have been a link to an import that no longer exists.",
+    405: "This address does not accept that kind of request.",
+}
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def see_other(url: str) -> RedirectResponse:
+    # 303 so the browser follows a POST with a GET and a reload does not post twice.
+    return RedirectResponse(url, status_code=303)
+
+
+def json_error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+@overload
+def int_param(request: Request, name: str) -> int | None: ...
+@overload
+def int_param(request: Request, name: str, default: int) -> int: ...
+def int_param(request: Request, name: str, default: int | None = None) -> int | None:
+    """An optional integer from the query string; anything else is the caller's mistake (400)."""
+    text = request.query_params.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise HTTPException(400, f"{name} must be a whole number, not {text!r}") from None
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Every HTTPException, raised by a handler or by the router (unknown URL, wrong method)."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    detail = exc.detail if exc.detail and exc.detail != _phrase(exc.status_code) else None
+    message = detail or MESSAGES.get(exc.status_code) or _phrase(exc.status_code)
+    if request.url.path.startswith("/api/"):
+        response: Response = json_error(exc.status_code, message)
+    else:
+        context = {"status": exc.status_code, "title": _phrase(exc.status_code), "message": message}
+        response = templates.TemplateResponse(request, "error.html", context, status_code=exc.status_code)
+    response.headers.update(headers)
+    return response
+
+
+def _phrase(status: int) -> str:
+    return HTTPStatus(status).phrase
