@@ -47,13 +47,16 @@ def with_comment(jpeg: bytes, text: str) -> bytes:
     return jpeg[:2] + segment + jpeg[2:]
 
 
-def build_tree(root: Path, files: int, heic: int) -> list[Path]:
+def build_tree(root: Path, files: int, heic: int, distinct: int | None = None) -> list[Path]:
     base = twelve_megapixel_jpeg()
     paths = []
     for n in range(files):
         path = root / f"DCIM/{n // 250:03d}CANON/IMG_{n:05d}.JPG"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(with_comment(base, f"bench {n}"))
+        if distinct and n >= distinct:
+            os.link(paths[n % distinct], path)
+        else:
+            path.write_bytes(with_comment(base, f"bench {n}"))
         paths.append(path)
     for n in range(heic):
         path = root / f"iPhone/IMG_{n:04d}.HEIC"
@@ -135,13 +138,15 @@ def main() -> None:
     )
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--heic", type=int, default=20)
+    parser.add_argument("--distinct", type=int, help="distinct JPEGs; the rest are hard links to them, so "
+                        "a 20,000-file memory run needs no 30 GB of disk (default: all distinct)")
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
         root, data = Path(tmp) / "photos", Path(tmp) / "data"
         t0 = time.perf_counter()
-        paths = build_tree(root, args.files, args.heic)
+        paths = build_tree(root, args.files, args.heic, args.distinct)
         print(
             f"generated {len(paths)} files ({sum(p.stat().st_size for p in paths) / 2**20:.0f} MiB) "
             f"in {time.perf_counter() - t0:.0f} s"
