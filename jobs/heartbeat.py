@@ -78,3 +78,20 @@ def forget_worker(settings: Settings, pid: int) -> None:
             conn.execute("DELETE FROM workers WHERE id = ?", (f"{socket.gethostname()}:{pid}",))
     finally:
         conn.close()
+
+
+def forget_dead_workers(settings: Settings) -> None:
+    """Drop heartbeat rows of processes on this host that no longer exist (a machine restart, or
+    a supervisor that was SIGKILLed with its children), so pages do not list ghosts."""
+    conn = connect(settings.database_path)
+    try:
+        rows = conn.execute("SELECT pid FROM workers WHERE hostname = ?", (socket.gethostname(),)).fetchall()
+    finally:
+        conn.close()
+    for (pid,) in rows:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            forget_worker(settings, pid)
+        except PermissionError:
+            pass  # alive, another user's

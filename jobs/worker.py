@@ -24,7 +24,7 @@ import dramatiq
 
 from jobs import runtime
 from jobs.broker import describe, setup_broker
-from jobs.heartbeat import Heartbeat, forget_worker
+from jobs.heartbeat import Heartbeat, forget_dead_workers, forget_worker
 from storage.datadir import ensure_data_dir
 from storage.db import open_database
 from storage.settings import Settings
@@ -87,6 +87,9 @@ def child_command(threads: int, modules: Sequence[str]) -> list[str]:
 def run_supervisor(settings: Settings, processes: int, threads: int, modules: Sequence[str] = ()) -> int:
     """Start `processes` children, restart the ones that die, and stop them all on a signal."""
     stop = install_stop_handler()
+    ensure_data_dir(settings)
+    open_database(settings.database_path).close()
+    forget_dead_workers(settings)
     command = child_command(threads, modules)
     children: dict[int, subprocess.Popen] = {slot: subprocess.Popen(command) for slot in range(processes)}
     started = dict.fromkeys(children, time.monotonic())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import dramatiq
 import pytest
 
 from jobs.brokers.sqlite import SQLiteBroker
+from storage.db import open_database, utc_now
 from tests.broker_actors import results_connection
 
 REPO = Path(__file__).resolve().parent.parent
@@ -176,3 +178,25 @@ def test_sigterm_hands_unfinished_work_back_to_the_queue_at_once(library):
     # Not stuck behind a 10-minute lease: ready for the next worker right away.
     assert lib.broker.stats() == {"ready": 1, "delayed": 0, "running": 0, "dead": 0}
     assert lib.worker_pids() == set()
+
+
+def test_a_restarted_supervisor_clears_heartbeats_of_processes_that_are_gone(library):
+    lib = library()
+    db = lib.root / "data" / "mediaparser.sqlite3"
+    conn = open_database(db)
+    ghost = 2**22 + 12345  # above the default pid_max, so no such process
+    conn.execute(
+        "INSERT INTO workers VALUES (?, ?, ?, 1, 'sqlite', ?, ?)",
+        (
+            f"{socket.gethostname()}:{ghost}",
+            socket.gethostname(),
+            ghost,
+            utc_now(),
+            utc_now(),
+        ),
+    )
+    conn.close()
+    supervisor = lib.start_worker(processes=1, threads=1)
+    wait_for(lambda: lib.worker_pids() and ghost not in lib.worker_pids())
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(timeout=15) == 0
