@@ -12,8 +12,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from jobs.hashing import hamming, image_hashes, to_signed64, to_unsigned64
+from tests.corpus import CORPUS as REAL
 
-CORPUS = "/work/shared/corpus/real/jpg"
+CORPUS = str(REAL / "jpg")
 SQLITE_MIN, SQLITE_MAX = -(2**63), 2**63 - 1
 
 

@@ -15,8 +15,9 @@ from PIL import Image, ImageDraw
 from jobs.errors import MediaError
 from jobs.hashing import hamming, image_hashes
 from jobs.images import ImageFacts, analyse_image
+from tests.corpus import CORPUS as REAL
 
-CORPUS = Path("/work/shared/corpus/real")
+CORPUS = REAL
 ORIENTATION = CORPUS / "jpg/orientation"
 HEIC = CORPUS / "heic/IMG_5195.HEIC"
 

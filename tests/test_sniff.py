@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 
 from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
+from tests.corpus import CORPUS as REAL
 
-CORPUS = Path("/work/shared/corpus/real")
+CORPUS = REAL
 HEIC = CORPUS / "heic" / "IMG_5195.HEIC"
 CORPUS_JPEGS = sorted((CORPUS / "jpg").glob("*.jpg"))
 

@@ -14,9 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "real"
-if not CORPUS.is_dir():  # CI clones main with shared/ beside it
-    CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
+from tests.corpus import CORPUS
 
 Expected = dict[str, tuple[str, str]]
 
