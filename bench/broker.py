@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
 from jobs.brokers.sqlite import SQLiteBroker
+from jobs.worker import worker_command
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,17 +54,7 @@ def sqlite_rates(messages: int, processes: int, threads: int) -> tuple[float, fl
             "MEDIAPARSER_DATA_DIR": str(data),
             "MEDIAPARSER_LOG_LEVEL": "WARNING",
         }
-        command = [
-            sys.executable,
-            "-m",
-            "mediaparser",
-            "worker",
-            "--processes",
-            str(processes),
-            "--threads",
-            str(threads),
-            "bench.broker_actors",
-        ]
+        command = worker_command(processes, threads, ["bench.broker_actors"])
         proc = subprocess.Popen(command, cwd=REPO, env=env)
         try:
             # Time from the first claim, so process start-up is not counted as queue cost.

@@ -24,6 +24,8 @@ import exiftool
 import numpy as np
 from PIL import Image
 
+from jobs.worker import worker_command
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus" / "real"
 
@@ -86,16 +88,7 @@ def run_import(
 ) -> tuple[float, list[float], sqlite3.Row]:
     env = {**os.environ, "MEDIAPARSER_DATA_DIR": str(data), "MEDIAPARSER_LOG_LEVEL": "WARNING"}
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mediaparser",
-            "worker",
-            "--processes",
-            str(processes),
-            "--threads",
-            str(threads),
-        ],
+        worker_command(processes, threads),
         cwd=REPO,
         env=env,
     )
@@ -138,8 +131,12 @@ def main() -> None:
     )
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--heic", type=int, default=20)
-    parser.add_argument("--distinct", type=int, help="distinct JPEGs; the rest are hard links to them, so "
-                        "a 20,000-file memory run needs no 30 GB of disk (default: all distinct)")
+    parser.add_argument(
+        "--distinct",
+        type=int,
+        help="distinct JPEGs; the rest are hard links to them, so "
+        "a 20,000-file memory run needs no 30 GB of disk (default: all distinct)",
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()

@@ -80,6 +80,21 @@ def run_worker_process(settings: Settings, threads: int, modules: Sequence[str] 
     return 0
 
 
+def worker_command(processes: int, threads: int, modules: Sequence[str] = ()) -> list[str]:
+    """How to start `mediaparser worker` with this interpreter (the supervisor, tests, benchmarks)."""
+    return [
+        sys.executable,
+        "-m",
+        "mediaparser",
+        "worker",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(threads),
+        *modules,
+    ]
+
+
 def child_command(threads: int, modules: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "mediaparser", "worker", "--child", "--threads", str(threads), *modules]
 

@@ -14,16 +14,7 @@ from dramatiq.brokers.redis import RedisBroker
 from jobs.broker import make_broker, setup_broker, standard_middleware
 from jobs.brokers.sqlite import MAX_WORKER_KILLS, SQLiteBroker
 from storage.settings import Settings
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+from tests.polling import wait_for
 
 
 @pytest.fixture

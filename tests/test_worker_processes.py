@@ -8,7 +8,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,20 +15,12 @@ import dramatiq
 import pytest
 
 from jobs.brokers.sqlite import SQLiteBroker
+from jobs.worker import worker_command
 from storage.db import open_database, utc_now
 from tests.broker_actors import results_connection
+from tests.polling import wait_for
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 class Library:
@@ -54,17 +45,7 @@ class Library:
         self.broker.declare_queue("test")
 
     def start_worker(self, processes: int, threads: int) -> subprocess.Popen:
-        command = [
-            sys.executable,
-            "-m",
-            "mediaparser",
-            "worker",
-            "--processes",
-            str(processes),
-            "--threads",
-            str(threads),
-            "tests.broker_actors",
-        ]
+        command = worker_command(processes, threads, ["tests.broker_actors"])
         proc = subprocess.Popen(command, cwd=REPO, env=self.env)
         self.processes.append(proc)
         return proc

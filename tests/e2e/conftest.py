@@ -7,22 +7,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from jobs.worker import worker_command
+from tests.polling import wait_for
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 class App:
@@ -50,16 +42,7 @@ class App:
 
     def start_worker(self, processes: int = 2, threads: int = 2) -> subprocess.Popen:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mediaparser",
-                "worker",
-                "--processes",
-                str(processes),
-                "--threads",
-                str(threads),
-            ],
+            worker_command(processes, threads),
             cwd=REPO,
             env=self.env,
         )

@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from tests.e2e.conftest import wait_for
+from tests.polling import wait_for
 from tests.trees import build_flat_tree, build_mixed_tree
 
 

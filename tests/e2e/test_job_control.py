@@ -10,7 +10,7 @@ from jobs.broker import setup_broker
 from jobs.imports import cancel_import, pause_import, resume_import
 from storage.db import connect
 from storage.settings import Settings
-from tests.e2e.conftest import wait_for
+from tests.polling import wait_for
 from tests.trees import build_flat_tree
 
 
