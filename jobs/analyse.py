@@ -17,7 +17,7 @@ from typing import Any
 from jobs.errors import MediaError
 from jobs.exif import read_metadata
 from jobs.images import analyse_image
-from jobs.metadata import camera_facts, date_evidence
+from jobs.metadata import camera_facts, date_evidence, position_evidence
 from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
 from jobs.video import analyse_video
 from storage.atomic import atomic_write_bytes
@@ -108,7 +108,7 @@ def analyse_media(
     if isinstance(tags, dict):
         facts = camera_facts(tags)
         columns.update({k: v for k, v in facts.items() if k not in ("width", "height")})
-        evidence = date_evidence(tags)
+        evidence = date_evidence(tags) + position_evidence(tags)
     else:
         facts = {}
     try:

@@ -22,10 +22,12 @@ import dramatiq
 import jobs.broker  # noqa: F401  (installs the stub broker before the actors below are declared)
 from jobs import runtime
 from jobs.analyse import Analysis, FileReading, analyse_batch, read_file
+from jobs.dating import redate, redate_import
 from jobs.errors import MediaError
 from jobs.imports import ANALYSE_ACTOR, QUEUE, RUNNING, SCAN_ACTOR, import_row, mark_failed, send_fanout
 from jobs.metadata import timestamp_evidence
 from jobs.scan import Entry, walk
+from jobs.surroundings import surrounding_evidence
 from storage.db import transaction, utc_now
 
 SCAN_BATCH = 500
@@ -125,6 +127,15 @@ def claim_files(conn: sqlite3.Connection, import_id: int, worker: str, limit: in
 
 
 def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
+    complete = conn.execute(
+        "SELECT 1 FROM imports WHERE id = ? AND state = 'analysing' AND scan_complete = 1"
+        " AND NOT EXISTS (SELECT 1 FROM files WHERE import_id = ? AND status = 'pending')",
+        (import_id, import_id),
+    ).fetchone()
+    if not complete:
+        return
+    # Before 'done': zones borrowed from neighbours and Live Photo pairs need the whole import.
+    redate_import(conn, import_id, runtime.settings())
     with transaction(conn):
         conn.execute(
             "UPDATE imports SET state = 'done', finished_at = ?, current_path = NULL"
@@ -153,7 +164,8 @@ def analyse_import(import_id: int) -> None:
             time.sleep(0.5)  # the scan has not produced more files yet
             continue
         results = analyse_claimed(conn, claimed)
-        write_results(conn, import_id, claimed, results)
+        processed = write_results(conn, import_id, claimed, results)
+        redate(conn, processed, runtime.settings())
 
 
 def known_copy(conn: sqlite3.Connection, file_id: int, origin: str, sha256: str) -> int | None:
@@ -184,7 +196,14 @@ def analyse_claimed(
         else:
             to_analyse.append((row["id"], path, reading))
     readings = {file_id: reading for file_id, _, reading in to_analyse}
+    rows = {row["id"]: row for row in claimed}
     for file_id, analysis in analyse_batch(to_analyse, settings.data_dir).items():
+        if analysis.status == "processed":
+            row = rows[file_id]
+            found, note = surrounding_evidence(Path(row["source_path"]), row["rel_path"])
+            analysis.evidence += found
+            if note:
+                analysis.reason = note  # processed, with a remark a person should see
         results[file_id] = (readings[file_id], analysis)
     return results
 
@@ -194,8 +213,10 @@ def write_results(
     import_id: int,
     claimed: list[sqlite3.Row],
     results: dict[int, tuple[FileReading | None, Analysis]],
-) -> None:
-    """One transaction for the whole batch; only files still pending are written."""
+) -> list[int]:
+    """One transaction for the whole batch; only files still pending are written. Returns the ids
+    of the files this call analysed, for the timestamp engine."""
+    processed: list[int] = []
     counts = {"processed": 0, "error": 0, "skipped": 0, "known": 0}
     now = utc_now()
     with transaction(conn):
@@ -214,6 +235,8 @@ def write_results(
             if not changed:
                 continue  # another delivery of this work got there first
             counts[analysis.status] += 1
+            if analysis.status == "processed":
+                processed.append(row["id"])
             store_details(conn, row, reading, analysis)
         conn.execute(
             "UPDATE imports SET files_done = files_done + ?, files_error = files_error + ?,"
@@ -227,6 +250,7 @@ def write_results(
                 import_id,
             ),
         )
+    return processed
 
 
 def store_details(
@@ -240,10 +264,19 @@ def store_details(
         moment = datetime.fromisoformat(row["browser_mtime"]).timestamp()
         evidence.append(timestamp_evidence("Browser:lastModified", moment))
     conn.executemany(
-        "INSERT INTO evidence (file_id, source, raw, local_time, utc_offset, is_utc, precision)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO evidence (file_id, source, raw, local_time, utc_offset, is_utc, precision, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (file_id, e["source"], e["raw"], e["local_time"], e["utc_offset"], e["is_utc"], e["precision"])
+            (
+                file_id,
+                e["source"],
+                e["raw"],
+                e["local_time"],
+                e["utc_offset"],
+                e["is_utc"],
+                e["precision"],
+                json.dumps(e["detail"]) if e.get("detail") else None,
+            )
             for e in evidence
         ],
     )

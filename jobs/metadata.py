@@ -123,6 +123,27 @@ def date_evidence(tags: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def position_evidence(tags: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where it was taken (exiftool's signed Composite values, photos and videos alike): the
+    timestamp engine turns it into a time zone."""
+    lat, lon = tags.get("Composite:GPSLatitude"), tags.get("Composite:GPSLongitude")
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float) or (lat == 0 and lon == 0):
+        return []
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return []
+    return [
+        {
+            "source": "Composite:GPS:Position",
+            "raw": f"{lat:.6f},{lon:.6f}",
+            "local_time": None,
+            "utc_offset": None,
+            "is_utc": 0,
+            "precision": None,
+            "detail": {"lat": lat, "lon": lon},
+        }
+    ]
+
+
 def timestamp_evidence(source: str, epoch_seconds: float) -> dict[str, Any]:
     """File-system and browser times: precise, UTC, and weak (copies reset them)."""
     moment = datetime.fromtimestamp(epoch_seconds, UTC)

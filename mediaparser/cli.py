@@ -84,6 +84,22 @@ def cmd_files(settings: Settings, args: argparse.Namespace) -> int:
     return print_files(settings, import_id=args.import_id, status=args.status, as_json=args.json)
 
 
+def cmd_redate(settings: Settings, args: argparse.Namespace) -> int:
+    from jobs.dating import redate_all
+    from storage.db import open_database
+
+    conn = open_database(settings.database_path)
+    try:
+        count = redate_all(conn, settings)
+        needs = conn.execute(
+            "SELECT count(*) FROM files WHERE status = 'processed' AND (confidence IN ('low', 'none') OR conflict)"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    print(f"Dated {count} files again from their stored evidence; {needs} need a person's review.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediaparser",
@@ -144,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--status", choices=["pending", "processed", "error", "skipped"], help="only this status"
     )
     files.set_defaults(func=cmd_files)
+
+    redate = commands.add_parser(
+        "redate",
+        help="re-decide every file's date",
+        description="Run the timestamp "
+        "engine again over the stored evidence of the whole library (no file is re-read). "
+        "Your own date decisions are kept.",
+    )
+    redate.set_defaults(func=cmd_redate)
     return parser
 
 

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 FILES_PAGE_SQL = """
 SELECT f.id, f.import_id, f.rel_path, f.status, f.status_reason, f.size, f.real_type, f.mime, f.sha256,
        f.width, f.height, f.duration, f.camera_make, f.camera_model,
+       f.taken_local, f.taken_offset, f.taken_zone, f.taken_precision, f.taken_source, f.offset_source,
+       f.confidence, f.conflict, f.reasons,
+       (SELECT json_group_array(t.name) FROM file_tags ft JOIN tags t ON t.id = ft.tag_id
+        WHERE ft.file_id = f.id) AS tags,
        -- For a video, the hashes of the frame its thumbnail shows.
        (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('phash', 'frame_phash')) AS phash,
        (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('dhash', 'frame_dhash')) AS dhash
@@ -55,4 +60,14 @@ def file_record(row: Any) -> dict[str, Any]:
         "height": row["height"],
         "duration": row["duration"],
         "camera": " ".join(p for p in (row["camera_make"], row["camera_model"]) if p) or None,
+        "taken": row["taken_local"],
+        "offset": row["taken_offset"],
+        "zone": row["taken_zone"],
+        "precision": row["taken_precision"],
+        "date_source": row["taken_source"],
+        "offset_source": row["offset_source"],
+        "confidence": row["confidence"],
+        "conflict": bool(row["conflict"]),
+        "reasons": json.loads(row["reasons"]) if row["reasons"] else [],
+        "tags": json.loads(row["tags"]) if row["tags"] else [],
     }
