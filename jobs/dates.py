@@ -26,6 +26,7 @@ from jobs.evidence import (
     candidates,
     tag_priority,
 )
+from jobs.reasons import explain, fmt_local, local_of, show
 from jobs.zones import format_offset, offset_from_pair, parse_offset, resolve_offset, utc_to_local, zone_at
 
 ENGINE_VERSION = 1
@@ -112,6 +113,9 @@ def decide(rows: list[dict], ctx: Context) -> Decision:
     decision.conflict = best.tier > FORCED and strong(best) and any(strong(c) for c in disagree)
     if decision.conflict:
         decision.confidence = "low"
+    elif zone_note and "skipped" in zone_note and decision.confidence == "high":
+        # A wall-clock time that never existed there: the camera clock or the zone is off.
+        decision.confidence = "medium"
     refine(best, cands, decision)
     decision.reasons = explain(best, agree, disagree, decision, zone_note, dropped)
     return decision
@@ -333,66 +337,3 @@ def refine(best: Candidate, cands: list[Candidate], decision: Decision) -> None:
             decision.source = f"{best.source}+{c.source}"
             c.detail["refines"] = True
             return
-
-
-def local_of(instant: datetime | None, decision: Decision) -> datetime | None:
-    """A UTC moment as wall-clock time in the decision's zone (or at its fixed offset)."""
-    if instant is None:
-        return None
-    if decision.zone:
-        return utc_to_local(instant, decision.zone)
-    offset = parse_offset(decision.offset) if decision.offset else None
-    return (instant + offset).replace(tzinfo=None) if offset is not None else None
-
-
-def explain(
-    best: Candidate,
-    agree: list[Candidate],
-    disagree: list[Candidate],
-    decision: Decision,
-    zone_note: str | None,
-    dropped: list,
-) -> list[str]:
-    first = f"{best.label} {show(best)}"
-    if best.detail.get("utc"):
-        first += " (UTC)"
-    if best.detail.get("wrote_local"):
-        first += f"; taken as local time: {best.detail['wrote_local']}"
-    reasons = [first]
-    if agree:
-        reasons.append(", ".join(c.label for c in agree) + (" agrees" if len(agree) == 1 else " agree"))
-    for c in disagree:
-        reasons.append(f"{c.label} says {show(c)}" + (" (UTC)" if c.detail.get("utc") else ""))
-    for c in [c for c in [*agree, *disagree] if c.detail.get("refines")]:
-        reasons.append(f"time of day from {c.label}")
-    if decision.offset_source and decision.offset_source.startswith("assumed"):
-        reasons.append(f"offset {decision.offset or '?'} {decision.offset_source}")
-    elif decision.offset_source:
-        reasons.append(f"offset {decision.offset or '?'} from {decision.offset_source}")
-    if zone_note:
-        reasons.append(zone_note)
-    reasons += [f"{c.label} {show(c)} ignored: {why}" for c, why in dropped if c.tier < FILE_DATE]
-    return reasons
-
-
-def show(c: Candidate) -> str:
-    moment = c.local or (c.instant.replace(tzinfo=None) if c.instant else None)
-    text = fmt_local(moment, c.precision).replace("T", " ") if moment else "?"
-    return f"{text} {format_offset(c.offset)}" if c.offset is not None else text
-
-
-def fmt_local(moment: datetime | None, precision: str) -> str | None:
-    if moment is None:
-        return None
-    patterns = {
-        "second": "%Y-%m-%dT%H:%M:%S",
-        "minute": "%Y-%m-%dT%H:%M:00",
-        "day": "%Y-%m-%d",
-        "month": "%Y-%m",
-        "year": "%Y",
-    }
-    return moment.strftime(patterns[precision])
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -200,7 +200,9 @@ def analyse_claimed(
     for file_id, analysis in analyse_batch(to_analyse, settings.data_dir).items():
         if analysis.status == "processed":
             row = rows[file_id]
-            found, note = surrounding_evidence(Path(row["source_path"]), row["rel_path"])
+            found, note = surrounding_evidence(
+                Path(row["source_path"]), row["rel_path"], settings.data_dir / "tmp"
+            )
             analysis.evidence += found
             if note:
                 analysis.reason = note  # processed, with a remark a person should see

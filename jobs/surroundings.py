@@ -9,8 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jobs.exif import read_metadata
+from jobs.metadata import date_evidence
 from jobs.names import folder_evidence, name_evidence
-from jobs.sidecars import find_takeout_json, takeout_evidence, takeout_problem
+from jobs.sidecars import (
+    find_sidecar,
+    find_takeout_json,
+    takeout_evidence,
+    takeout_problem,
+    xmp_sidecar_candidates,
+)
 
 MAX_SIDECAR_BYTES = 1 << 20
 
@@ -29,12 +37,14 @@ def _listing(folder: str, mtime_ns: int) -> frozenset[str]:
     return frozenset(os.listdir(folder))
 
 
-def surrounding_evidence(path: Path, rel_path: str) -> tuple[list[dict[str, Any]], str | None]:
+def surrounding_evidence(path: Path, rel_path: str, scratch: Path) -> tuple[list[dict[str, Any]], str | None]:
     """(evidence rows, a note about a sidecar that could not be used)."""
     rows = name_evidence(path.name)
     parent = rel_path.rsplit("/", 1)[0] if "/" in rel_path else ""
     rows += folder_evidence(parent)
-    sidecar = find_takeout_json(path.name, folder_listing(str(path.parent)))
+    siblings = folder_listing(str(path.parent))
+    rows += xmp_sidecar_evidence(path, siblings, scratch)
+    sidecar = find_takeout_json(path.name, siblings)
     if sidecar is None:
         return rows, None
     try:
@@ -48,3 +58,14 @@ def surrounding_evidence(path: Path, rel_path: str) -> tuple[list[dict[str, Any]
     if problem:
         return rows, f"{problem} ({sidecar})"
     return rows + takeout_evidence(text), None
+
+
+def xmp_sidecar_evidence(path: Path, siblings: frozenset[str], scratch: Path) -> list[dict[str, Any]]:
+    """Dates in NAME.xmp / NAME.ext.xmp (darktable, Lightroom, digiKam), marked as sidecar evidence."""
+    name = find_sidecar(xmp_sidecar_candidates(path.name), set(siblings))
+    if name is None:
+        return []
+    [tags] = read_metadata([path.parent / name], scratch)
+    if isinstance(tags, str):
+        return []
+    return [{**row, "source": f"Sidecar:{row['source']}"} for row in date_evidence(tags)]

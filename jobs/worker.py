@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import dramatiq
 
 from jobs import runtime
-from jobs.broker import describe, setup_broker
+from jobs.broker import describe, send, setup_broker
 from jobs.heartbeat import Heartbeat, forget_dead_workers, forget_worker
 from storage.datadir import ensure_data_dir
 from storage.db import open_database
@@ -32,7 +32,7 @@ from storage.settings import Settings
 log = logging.getLogger("mediaparser.worker")
 
 # Modules whose actors every worker loads.
-BUILTIN_ACTOR_MODULES = ("jobs.import_actors",)
+BUILTIN_ACTOR_MODULES = ("jobs.import_actors", "jobs.dating_actors")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # How long a child that keeps crashing waits before the supervisor starts it again, at most.
 MAX_RESTART_DELAY_S = 30.0
@@ -95,6 +95,21 @@ def worker_command(processes: int, threads: int, modules: Sequence[str] = ()) ->
     ]
 
 
+def redate_if_engine_changed(settings: Settings) -> None:
+    """Files dated by an older engine are decided again, in the background, once per upgrade."""
+    from jobs.dating_actors import QUEUE, REDATE_ACTOR, stale_count
+
+    conn = open_database(settings.database_path)
+    try:
+        stale = stale_count(conn)
+    finally:
+        conn.close()
+    if stale:
+        log.info("%d files were dated by an older engine; re-dating them.", stale)
+        setup_broker(settings)
+        send(QUEUE, REDATE_ACTOR)
+
+
 def child_command(threads: int, modules: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "mediaparser", "worker", "--child", "--threads", str(threads), *modules]
 
@@ -105,6 +120,7 @@ def run_supervisor(settings: Settings, processes: int, threads: int, modules: Se
     ensure_data_dir(settings)
     open_database(settings.database_path).close()
     forget_dead_workers(settings)
+    redate_if_engine_changed(settings)
     command = child_command(threads, modules)
     children: dict[int, subprocess.Popen] = {slot: subprocess.Popen(command) for slot in range(processes)}
     started = dict.fromkeys(children, time.monotonic())
