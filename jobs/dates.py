@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from jobs.evidence import (
     COARSE,
@@ -110,7 +111,9 @@ def decide(rows: list[dict], ctx: Context) -> Decision:
     agree, disagree = compare(best, cands[1:], established)
     decision.local = fmt_local(best.local, best.precision)
     decision.confidence = confidence(best, agree, disagree, decision)
-    decision.conflict = best.tier > FORCED and strong(best) and any(strong(c) for c in disagree)
+    decision.conflict = decision.conflict or (
+        best.tier > FORCED and strong(best) and any(strong(c) for c in disagree)
+    )
     if decision.conflict:
         decision.confidence = "low"
     elif zone_note and "skipped" in zone_note and decision.confidence == "high":
@@ -165,11 +168,17 @@ def implausible(c: Candidate, ctx: Context) -> str | None:
 
 def drop_resets(cands: list[Candidate], dropped: list) -> list[Candidate]:
     """2000-01-01 00:00 / 2001-01-01 00:00 count only when nothing else disagrees."""
-    resets = [c for c in cands if c.local and c.local.replace(second=0, microsecond=0) in RESET_DATES]
+
+    def moment(c: Candidate) -> datetime | None:
+        return c.local if c.local else (c.instant.replace(tzinfo=None) if c.instant else None)
+
+    resets = [c for c in cands if moment(c) and moment(c).replace(second=0, microsecond=0) in RESET_DATES]
     others = [c for c in cands if c not in resets and c.tier < FILE_DATE]
     if resets and others:
         dropped.extend((c, "a camera clock reset date") for c in resets)
         return [c for c in cands if c not in resets]
+    for c in resets:
+        c.detail["reset"] = True  # alone, it may be right, but it is what a dead clock battery writes
     return cands
 
 
@@ -182,13 +191,13 @@ def quicktime_local(cands: list[Candidate], ctx: Context) -> None:
         naive = c.instant.replace(tzinfo=None)
         locals_ = [o for o in cands if o is not c and o.local and o.precise and o.tier <= NAME]
         if any(abs(o.local - naive) <= AGREE for o in locals_):
-            c.local, c.instant, c.detail["wrote_local"] = naive, None, "matches the local time in the file"
+            wrote = "matches the local time in the file"
         elif not locals_ and ctx.make and ctx.make.lower().startswith(QUICKTIME_LOCAL_MAKES):
-            c.local, c.instant, c.detail["wrote_local"] = (
-                naive,
-                None,
-                f"{ctx.make} cameras write local time here",
-            )
+            wrote = f"{ctx.make} cameras write local time here"
+        else:
+            continue
+        c.local, c.instant, c.detail["wrote_local"] = naive, None, wrote
+        del c.detail["utc"]
 
 
 def rank_precision(precision: str) -> int:
@@ -226,9 +235,17 @@ def place_in_zone(
     if best.offset is not None:
         decision.offset = format_offset(best.offset)
         decision.offset_source = best.detail.get("offset_from", best.label)
-        decision.zone = zone
         if best.local is None:
             best.local = (best.instant + best.offset).replace(tzinfo=None)
+        if zone and best.instant is not None:
+            expected = best.instant.astimezone(ZoneInfo(zone)).utcoffset()
+            if expected != best.offset:
+                decision.conflict = True
+                return (
+                    f"the offset in the file ({decision.offset}) does not match the GPS position's zone "
+                    f"{zone} ({format_offset(expected)})"
+                )
+        decision.zone = zone
         return None
     if not zone and best.precise:
         # The same moment written once as local time and once as UTC gives the offset.
@@ -257,7 +274,10 @@ def place_in_zone(
         zone, how = ctx.default_zone, f"assumed: {ctx.default_zone} is the configured zone"
     decision.zone, decision.offset_source = zone, how
     if best.local is None and best.instant is not None:
+        # A UTC moment has exactly one offset in a zone, even in the repeated autumn hour.
         best.local = utc_to_local(best.instant, zone)
+        decision.offset = format_offset(best.instant.astimezone(ZoneInfo(zone)).utcoffset())
+        return None
     if best.local is not None and best.precision in ("second", "minute", "day"):
         offset, note = resolve_offset(best.local, zone)
         decision.offset = offset
@@ -306,6 +326,8 @@ def confidence(best: Candidate, agree: list[Candidate], disagree: list[Candidate
     assumed_zone = (decision.offset_source or "").startswith("assumed")
     if best.tier in (USER, FORCED):
         return "high"
+    if best.detail.get("reset"):
+        return "low"
     if best.tier in (EMBEDDED_OFFSET, EMBEDDED) and best.precise:
         if best.detail.get("utc") and assumed_zone and not independent:
             return "medium"  # the moment is known, the local time rests on an assumed zone
@@ -331,7 +353,9 @@ def refine(best: Candidate, cands: list[Candidate], decision: Decision) -> None:
             continue
         if fmt_local(finer, best.precision) == fmt_local(best.local, best.precision):
             decision.local, decision.precision = fmt_local(finer, "second"), "second"
-            if decision.zone:
+            if decision.zone and c.detail.get("utc"):
+                decision.offset = format_offset(c.instant.astimezone(ZoneInfo(decision.zone)).utcoffset())
+            elif decision.zone:
                 decision.offset, _ = resolve_offset(finer, decision.zone)
             decision.confidence = "low" if decision.conflict else "medium"
             decision.source = f"{best.source}+{c.source}"

@@ -32,19 +32,23 @@ def explain(
     dropped: list,
 ) -> list[str]:
     first = f"{best.label} {show(best)}"
-    if best.detail.get("utc"):
-        first += " (UTC)"
+    if best.detail.get("reset"):
+        first += "; a camera clock reset date, with nothing else to confirm it"
     if best.detail.get("wrote_local"):
         first += f"; taken as local time: {best.detail['wrote_local']}"
     reasons = [first]
     if agree:
         reasons.append(", ".join(c.label for c in agree) + (" agrees" if len(agree) == 1 else " agree"))
     for c in disagree:
-        reasons.append(f"{c.label} says {show(c)}" + (" (UTC)" if c.detail.get("utc") else ""))
+        reasons.append(f"{c.label} says {show(c)}")
     for c in [c for c in [*agree, *disagree] if c.detail.get("refines")]:
         reasons.append(f"time of day from {c.label}")
     if decision.offset_source and decision.offset_source.startswith("assumed"):
-        reasons.append(f"offset {decision.offset or '?'} {decision.offset_source}")
+        reasons.append(
+            f"offset {decision.offset} {decision.offset_source}"
+            if decision.offset
+            else f"zone {decision.offset_source}"
+        )
     elif decision.offset_source:
         reasons.append(f"offset {decision.offset or '?'} from {decision.offset_source}")
     if zone_note:
@@ -54,6 +58,9 @@ def explain(
 
 
 def show(c: Candidate) -> str:
+    """What the source itself says: a UTC source in UTC, even after the engine placed it in a zone."""
+    if c.detail.get("utc") and c.instant is not None:
+        return f"{fmt_local(c.instant.replace(tzinfo=None), c.precision).replace('T', ' ')} (UTC)"
     moment = c.local or (c.instant.replace(tzinfo=None) if c.instant else None)
     text = fmt_local(moment, c.precision).replace("T", " ") if moment else "?"
     return f"{text} {format_offset(c.offset)}" if c.offset is not None else text

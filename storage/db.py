@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,9 +40,23 @@ def connect(path: Path) -> sqlite3.Connection:
         path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
     )
     conn.row_factory = sqlite3.Row
-    for pragma in PRAGMAS:
+    enable_wal(conn)
+    for pragma in PRAGMAS[1:]:
         conn.execute(pragma)
     return conn
+
+
+def enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switching a new file to WAL takes an exclusive lock and can fail with "database is locked"
+    without waiting for the busy timeout when several processes open it at the same moment."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 async def connect_async(path: Path) -> aiosqlite.Connection:

@@ -31,6 +31,8 @@ from dramatiq.errors import QueueJoinTimeout, QueueNotFound
 from dramatiq.message import Message
 from dramatiq.middleware import Middleware
 
+from storage.db import enable_wal
+
 MAX_WORKER_KILLS = 3
 POLL_INTERVAL_S = 0.05
 
@@ -58,7 +60,7 @@ CREATE INDEX IF NOT EXISTS messages_leased ON messages (queue, lease_until) WHER
 
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
+    enable_wal(conn)
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
