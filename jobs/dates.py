@@ -25,6 +25,7 @@ from jobs.evidence import (
     USER,
     Candidate,
     candidates,
+    maker_note_offset,
     tag_priority,
 )
 from jobs.reasons import explain, fmt_local, local_of, show
@@ -106,7 +107,7 @@ def decide(rows: list[dict], ctx: Context) -> Decision:
     cands.sort(key=lambda c: (c.tier, rank_precision(c.precision), tag_priority(c.source)))
     best = cands[0]
     decision = Decision(source=best.source, precision=best.precision)
-    zone_note = place_in_zone(best, cands, positions, ctx, decision)
+    zone_note = place_in_zone(best, cands, positions, ctx, decision, rows)
     established = parse_offset(decision.offset) if decision.offset else None
     agree, disagree = compare(best, cands[1:], established)
     decision.local = fmt_local(best.local, best.precision)
@@ -205,7 +206,12 @@ def rank_precision(precision: str) -> int:
 
 
 def place_in_zone(
-    best: Candidate, cands: list[Candidate], positions: list[Candidate], ctx: Context, decision: Decision
+    best: Candidate,
+    cands: list[Candidate],
+    positions: list[Candidate],
+    ctx: Context,
+    decision: Decision,
+    rows: list[dict],
 ) -> str | None:
     """Fill best.local/offset and the decision's zone, recording how the offset was found."""
     zone, how = None, None
@@ -232,6 +238,12 @@ def place_in_zone(
             best.offset = twin.offset
             best.instant = (best.local - twin.offset).replace(tzinfo=UTC)
             best.detail["offset_from"] = twin.label
+    camera_offset = maker_note_offset(rows)
+    if best.offset is None and camera_offset is not None and not zone and best.local is not None:
+        # No GPS: the camera's own zone setting beats assuming the configured one.
+        best.offset = camera_offset
+        best.instant = (best.local - camera_offset).replace(tzinfo=UTC)
+        best.detail["offset_from"] = "the camera's time-zone setting (maker notes)"
     if best.offset is not None:
         decision.offset = format_offset(best.offset)
         decision.offset_source = best.detail.get("offset_from", best.label)

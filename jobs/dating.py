@@ -133,21 +133,43 @@ def nearest_zone(times: list[datetime], known: list[tuple[datetime, str]], momen
     return best[1] if best and abs(best[0] - moment) <= timedelta(hours=NEIGHBOUR_HOURS) else None
 
 
+def live_photo_pairs(conn: sqlite3.Connection, import_id: int) -> list[tuple[int, int]]:
+    """(video id, still id): the same Apple ContentIdentifier, else the same name in the same folder
+    (IMG_0001.HEIC + IMG_0001.MOV)."""
+    rows = conn.execute(
+        "SELECT id, rel_path, content_id, mime FROM files WHERE import_id = ? AND status = 'processed'"
+        " AND (mime LIKE 'image/%' OR mime LIKE 'video/%')",
+        (import_id,),
+    ).fetchall()
+    stills = [r for r in rows if r["mime"].startswith("image/")]
+    by_content = {r["content_id"]: r["id"] for r in stills if r["content_id"]}
+    by_stem = {r["rel_path"].rsplit(".", 1)[0].lower(): r["id"] for r in stills}
+    pairs = []
+    for video in (r for r in rows if r["mime"].startswith("video/")):
+        still = by_content.get(video["content_id"]) or by_stem.get(
+            video["rel_path"].rsplit(".", 1)[0].lower()
+        )
+        if still is not None:
+            pairs.append((video["id"], still))
+    return pairs
+
+
 def share_live_photo_times(conn: sqlite3.Connection, import_id: int) -> None:
-    """A Live Photo's video takes its photo's time and zone (same Apple ContentIdentifier)."""
+    """A Live Photo's video takes its still's time and zone, when the still's date is trusted."""
+    pairs = live_photo_pairs(conn, import_id)
+    if not pairs:
+        return
     with transaction(conn):
-        conn.execute(
+        conn.executemany(
             """
             UPDATE files AS v SET taken_local = p.taken_local, taken_offset = p.taken_offset,
                 taken_zone = p.taken_zone, taken_precision = p.taken_precision, confidence = p.confidence,
-                offset_source = p.offset_source, taken_source = 'LivePhoto:' || p.id,
+                offset_source = p.offset_source, conflict = 0, taken_source = 'LivePhoto:' || p.id,
                 reasons = json_insert(coalesce(p.reasons, '[]'), '$[#]', 'shared with its Live Photo still #' || p.id)
             FROM files AS p
-            WHERE v.import_id = ? AND v.content_id IS NOT NULL AND v.mime LIKE 'video/%'
-              AND p.content_id = v.content_id AND p.mime LIKE 'image/%' AND p.taken_local IS NOT NULL
-              AND p.confidence IN ('high', 'medium')
+            WHERE v.id = ? AND p.id = ? AND p.taken_local IS NOT NULL AND p.confidence IN ('high', 'medium')
             """,
-            (import_id,),
+            pairs,
         )
 
 

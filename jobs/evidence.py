@@ -216,3 +216,23 @@ def _with_subseconds(local: datetime, row: dict[str, Any] | None) -> datetime:
     if not digits.isdigit():
         return local
     return local.replace(microsecond=int(digits[:6].ljust(6, "0")))
+
+
+def maker_note_offset(rows: list[dict[str, Any]]) -> timedelta | None:
+    """The camera's own time-zone setting from its maker notes (Canon, Nikon and others, as exiftool
+    reads them with -n: minutes east of UTC), plus its daylight-saving switch."""
+    zone = dst = None
+    for row in rows:
+        group, tag = row["source"].split(":", 1)[0], row["source"].rsplit(":", 1)[-1]
+        if group != "MakerNotes":
+            continue
+        raw = str(row["raw"]).strip()
+        if tag == "TimeZone":
+            parsed = parse_offset(raw) if raw[:1] in "+-" and ":" in raw else None
+            if parsed is None and raw.lstrip("+-").isdigit() and abs(int(raw)) <= 14 * 60:
+                parsed = timedelta(minutes=int(raw))
+            zone = parsed
+        elif tag == "DaylightSavings" and raw.isdigit():
+            # Nikon writes 0/1 (off/on), Canon 0/60 (minutes).
+            dst = timedelta(hours=1) if int(raw) in (1, 60) else timedelta(0)
+    return None if zone is None else zone + (dst or timedelta(0))

@@ -189,3 +189,14 @@ def test_user_decision_beats_everything():
         Context(now=NOW, default_zone="UTC", user={"local": "2019-07-05T09:00:00", "offset": "+02:00"}),
     )
     assert (d.local, d.confidence, d.source) == ("2019-07-05T09:00:00", "high", "User")
+
+
+def test_camera_time_zone_setting_in_maker_notes_gives_the_offset_when_there_is_no_gps():
+    rows = [
+        row(DTO, "2019-07-04T18:30:45"),
+        row("MakerNotes:Nikon:TimeZone", None, raw="-300"),
+        row("MakerNotes:Nikon:DaylightSavings", None, raw="1"),
+    ]
+    d = decide(rows, BERLIN)
+    assert (d.local, d.offset, d.confidence) == ("2019-07-04T18:30:45", "-04:00", "high")
+    assert "maker notes" in d.offset_source
