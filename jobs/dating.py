@@ -173,6 +173,38 @@ def share_live_photo_times(conn: sqlite3.Connection, import_id: int) -> None:
         )
 
 
+def record_date_decision(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    file_id: int,
+    local: str,
+    offset: str | None,
+    zone: str | None,
+    actor: str,
+) -> int:
+    """A person sets a file's date: an append-only decision row, then the engine decides again
+    (a user decision outranks every source). Returns the decision's id."""
+    payload = {"local": local, "offset": offset, "zone": zone}
+    with transaction(conn):
+        decision_id = conn.execute(
+            "INSERT INTO decisions (kind, file_id, payload, actor, created_at) VALUES ('date', ?, ?, ?, ?)",
+            (file_id, json.dumps(payload), actor, datetime.now(UTC).isoformat(timespec="milliseconds")),
+        ).lastrowid
+    redate(conn, [file_id], settings)
+    return decision_id
+
+
+def undo_decision(conn: sqlite3.Connection, settings: Settings, decision_id: int, actor: str) -> None:
+    """Undo is a decision too: the history keeps both rows, and the engine decides again."""
+    with transaction(conn):
+        row = conn.execute("SELECT file_id FROM decisions WHERE id = ?", (decision_id,)).fetchone()
+        conn.execute(
+            "INSERT INTO decisions (kind, file_id, undoes, actor, created_at) VALUES ('undo', ?, ?, ?, ?)",
+            (row["file_id"], decision_id, actor, datetime.now(UTC).isoformat(timespec="milliseconds")),
+        )
+    redate(conn, [row["file_id"]], settings)
+
+
 def redate_all(conn: sqlite3.Connection, settings: Settings) -> int:
     """`mediaparser redate`: every analysed file, then each import's neighbour pass."""
     ids = [r[0] for r in conn.execute("SELECT id FROM files WHERE status = 'processed' ORDER BY id")]

@@ -35,3 +35,34 @@ def test_nearest_zone_within_six_hours_only():
     assert nearest_zone(times, known, datetime(2019, 8, 20, 17)) == "Asia/Tokyo"
     assert nearest_zone(times, known, datetime(2019, 8, 20, 19)) is None
     assert nearest_zone(times, known, datetime(2019, 8, 25, 9)) == "Europe/Paris"
+
+
+def test_a_persons_date_wins_is_kept_in_history_and_can_be_undone(tmp_path):
+    from jobs.dating import record_date_decision, redate, undo_decision
+    from storage.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, timezone="Europe/Berlin")
+    conn = open_database(settings.database_path)
+    conn.execute(
+        "INSERT INTO imports (kind, root, state, created_at) VALUES ('folder', '/x', 'done', ?)", (utc_now(),)
+    )
+    file_id = add(conn, "IMG_20190704_183045.jpg", "image/jpeg")
+    conn.execute(
+        "INSERT INTO evidence (file_id, source, raw, local_time, is_utc, precision)"
+        " VALUES (?, 'Name:IMG_YYYYMMDD_HHMMSS', 'IMG_20190704_183045.jpg', '2019-07-04T18:30:45', 0, 'second')",
+        (file_id,),
+    )
+    redate(conn, [file_id], settings)
+    engine = tuple(conn.execute("SELECT taken_local, confidence FROM files").fetchone())
+    assert engine == ("2019-07-04T18:30:45", "medium")
+
+    decision = record_date_decision(
+        conn, settings, file_id, "2019-07-05T09:00:00", "+02:00", "Europe/Berlin", "anna"
+    )
+    row = conn.execute("SELECT taken_local, taken_offset, confidence, taken_source FROM files").fetchone()
+    assert tuple(row) == ("2019-07-05T09:00:00", "+02:00", "high", "User")
+
+    undo_decision(conn, settings, decision, "anna")
+    assert tuple(conn.execute("SELECT taken_local, confidence FROM files").fetchone()) == engine
+    kinds = [r[0] for r in conn.execute("SELECT kind FROM decisions ORDER BY id")]
+    assert kinds == ["date", "undo"], "both rows stay in the history"
