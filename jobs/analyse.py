@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from jobs.errors import MediaError
-from jobs.exif import read_metadata
-from jobs.images import analyse_image
+from jobs.exif import read_metadata, read_preview
+from jobs.images import ImageFacts, analyse_image
 from jobs.metadata import camera_facts, date_evidence, position_evidence
 from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
 from jobs.video import analyse_video
@@ -123,9 +123,10 @@ def analyse_media(
             columns.update(width=image.width, height=image.height, orientation=image.orientation)
             hashes, thumb = image.hashes, image.thumbnail
         else:
-            # RAW: its embedded preview is hashed by the duplicates issue; dimensions from the tags.
+            # RAW: no RAW decoder; the JPEG it embeds is the picture to hash and show.
             columns.update(width=facts.get("width"), height=facts.get("height"))
-            hashes, thumb = {}, None
+            preview = analyse_preview(path, data_dir / "tmp")
+            hashes, thumb = preview.hashes, preview.thumbnail
     except MediaError as error:
         return Analysis(
             "error",
@@ -144,6 +145,19 @@ def analyse_media(
         hashes=hashes,
         tags=tags if isinstance(tags, dict) else None,
     )
+
+
+def analyse_preview(path: Path, scratch: Path) -> ImageFacts:
+    data = read_preview(path, scratch)
+    if data is None:
+        raise MediaError("a RAW file without an embedded preview: it cannot be shown or compared")
+    scratch.mkdir(parents=True, exist_ok=True)
+    tmp = scratch / f"preview-{os.getpid()}-{path.stem[:40]}.jpg"
+    tmp.write_bytes(data)
+    try:
+        return analyse_image(tmp, "jpeg")
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def analyse_batch(items: list[tuple[int, Path, FileReading]], data_dir: Path) -> dict[int, Analysis]:

@@ -7,6 +7,7 @@ clean JSON, so a failed batch is retried file by file and only the bad file gets
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 import os
@@ -95,3 +96,26 @@ def _result(entry: dict[str, Any] | None) -> dict[str, Any] | str:
         return "metadata could not be read (exiftool gave no answer for this file)"
     entry.pop("SourceFile", None)
     return entry
+
+
+# Largest first: a RAW file's full-size JPEG, else its preview, else the small EXIF thumbnail.
+PREVIEW_TAGS = ("JpgFromRaw", "PreviewImage", "OtherImage", "ThumbnailImage")
+
+
+def read_preview(path: Path, scratch: Path) -> bytes | None:
+    """The JPEG a RAW file carries inside, so it can be hashed (and a RAW+JPEG pair found) without a
+    RAW decoder. None when the file has no embedded image."""
+    with argument_safe_path(path, scratch) as name:
+        try:
+            # With -j (a common argument here), -b gives binary tags as "base64:..." strings.
+            [entry] = exiftool_process().execute_json("-b", *(f"-{tag}" for tag in PREVIEW_TAGS), name)
+        except Exception:
+            restart_exiftool()
+            return None
+    for tag in PREVIEW_TAGS:
+        value = next((v for k, v in entry.items() if k.rsplit(":", 1)[-1] == tag), None)
+        if isinstance(value, str) and value.startswith("base64:"):
+            data = base64.b64decode(value[7:])
+            if data[:2] == b"\xff\xd8":
+                return data
+    return None
