@@ -22,7 +22,10 @@ import dramatiq
 import jobs.broker  # noqa: F401  (installs the stub broker before the actors below are declared)
 from jobs import runtime
 from jobs.analyse import Analysis, FileReading, analyse_batch, read_file
+from jobs.broker import send
 from jobs.dating import redate, redate_import
+from jobs.duplicate_actors import QUEUE as DUPLICATES_QUEUE
+from jobs.duplicate_actors import REGROUP_ACTOR
 from jobs.errors import MediaError
 from jobs.imports import ANALYSE_ACTOR, QUEUE, RUNNING, SCAN_ACTOR, import_row, mark_failed, send_fanout
 from jobs.metadata import timestamp_evidence
@@ -137,12 +140,14 @@ def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
     # Before 'done': zones borrowed from neighbours and Live Photo pairs need the whole import.
     redate_import(conn, import_id, runtime.settings())
     with transaction(conn):
-        conn.execute(
+        finished = conn.execute(
             "UPDATE imports SET state = 'done', finished_at = ?, current_path = NULL"
             " WHERE id = ? AND state = 'analysing' AND scan_complete = 1"
             " AND NOT EXISTS (SELECT 1 FROM files WHERE import_id = ? AND status = 'pending')",
             (utc_now(), import_id, import_id),
-        )
+        ).rowcount
+    if finished:
+        send(DUPLICATES_QUEUE, REGROUP_ACTOR)  # duplicates across the whole library, new files included
 
 
 @dramatiq.actor(actor_name=ANALYSE_ACTOR, queue_name=QUEUE, max_retries=5, on_failure="import_failed")

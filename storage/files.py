@@ -13,6 +13,10 @@ SELECT f.id, f.import_id, f.rel_path, f.status, f.status_reason, f.size, f.real_
        f.confidence, f.conflict, f.reasons,
        (SELECT json_group_array(t.name) FROM file_tags ft JOIN tags t ON t.id = ft.tag_id
         WHERE ft.file_id = f.id) AS tags,
+       (SELECT group_id FROM dup_members m WHERE m.file_id = f.id AND m.class = 'exact') AS exact_group,
+       (SELECT group_id FROM dup_members m WHERE m.file_id = f.id AND m.class = 'same') AS same_group,
+       (SELECT group_id FROM dup_members m WHERE m.file_id = f.id AND m.class = 'similar') AS similar_group,
+       EXISTS (SELECT 1 FROM dup_groups g WHERE g.keeper_id = f.id) AS suggested_keeper, f.discarded,
        -- For a video, the hashes of the frame its thumbnail shows.
        (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('phash', 'frame_phash')) AS phash,
        (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('dhash', 'frame_dhash')) AS dhash
@@ -70,4 +74,9 @@ def file_record(row: Any) -> dict[str, Any]:
         "conflict": bool(row["conflict"]),
         "reasons": json.loads(row["reasons"]) if row["reasons"] else [],
         "tags": json.loads(row["tags"]) if row["tags"] else [],
+        "exact_group": row["exact_group"],
+        "same_group": row["same_group"],
+        "similar_group": row["similar_group"],
+        "suggested_keeper": bool(row["suggested_keeper"]),
+        "discarded": bool(row["discarded"]),
     }

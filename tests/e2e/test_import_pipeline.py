@@ -70,6 +70,15 @@ def test_reimporting_the_same_folder_adds_only_what_is_new(app, tmp_path):
     processed = app.query("SELECT rel_path FROM files WHERE status = 'processed'")
     assert len(processed) == 13, "a byte-identical copy at another path is its own file"
 
+    # ...and the duplicate grouping after the import puts the two copies in one exact group.
+    def processed_files() -> dict[str, dict]:
+        result = app.cli("files", "--json", "--status", "processed")
+        return {f["path"]: f for f in map(json.loads, result.stdout.splitlines())}
+
+    files = wait_for(lambda: (f := processed_files())["new.jpg"]["exact_group"] and f)
+    assert files["new.jpg"]["exact_group"] == files["batch0/img_00000.jpg"]["exact_group"] is not None
+    assert sum(f["suggested_keeper"] for f in files.values() if f["exact_group"]) == 1
+
 
 def test_worker_killed_mid_import_resumes_and_analyses_every_file_once(app, tmp_path):
     photos = tmp_path / "photos"
