@@ -53,7 +53,8 @@ class Item:
     kind: str  # "image" | "video" | "raw"
     duration: float | None  # seconds, videos only
     original_time: str | None  # camera-original capture time, ISO, sub-seconds when known
-    # Facts that pick the file to keep.
+    # About the file itself. `keeper_key` uses size, has_original_date, path and imported_at (with
+    # the pixels above); the rest travel along for the page that shows the group.
     size: int
     real_type: str
     has_original_date: bool
@@ -96,7 +97,7 @@ class Group:
     kind: str  # "exact" | "same" | "similar"
     representative: int
     members: list[tuple[int, int]]  # (file id, pHash distance to the representative), representative first
-    keeper: int
+    keeper: int  # the representative: each group is built around its best file
     keeper_reason: str  # why this file is the one to keep, for a person to read
 
 
@@ -342,7 +343,8 @@ def _look_alike_groups(
 
     times = [_capture_time(item.original_time) for item in ranked]
     same = _same_pictures(ranked, times, i, j, phash, dhash, is_video, thresholds)
-    same_found = _cluster(i[same], j[same], phash[same], len(ranked), _clash(ranked, apart, times))
+    nearest = _nearest_dated(i[same], j[same], phash[same], times)
+    same_found = _cluster(i[same], j[same], phash[same], len(ranked), _clash(ranked, apart, times, nearest))
     folded = np.zeros(len(ranked), dtype=bool)
     stand: dict[int, int] = {}
     for representative, members in same_found:
@@ -422,6 +424,7 @@ def _facts(ranked: list[Item], times: list[tuple[int, int, int] | None]) -> dict
     }
 
 
+_SECONDS = re.compile(r"\d\d:\d\d:\d\d")
 _FRACTION = re.compile(r"\d\d:\d\d:\d\d[.,](\d+)")
 
 
@@ -430,7 +433,8 @@ def _capture_time(text: str | None) -> tuple[int, int, int] | None:
 
     Wall clock, not the instant: a camera writes local time, and a copy may gain or lose an offset.
     """
-    if not text:
+    # A day or a minute is no evidence of one capture: only times given to the second count.
+    if not text or not _SECONDS.search(text):
         return None
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -467,7 +471,11 @@ def _aspects_agree(aspect: np.ndarray, i: np.ndarray, j: np.ndarray, tolerance: 
 
 
 def _cluster(
-    i: np.ndarray, j: np.ndarray, distance: np.ndarray, size: int, clash: Callable[[int, list[int]], bool]
+    i: np.ndarray,
+    j: np.ndarray,
+    distance: np.ndarray,
+    size: int,
+    clash: Callable[[int, list[int]], bool],
 ) -> list[tuple[int, list[tuple[int, int]]]]:
     """Non-chaining groups over ranks 0..size-1 (0 best), from the pairs (i, j) close enough.
 
@@ -506,13 +514,23 @@ def _cluster(
 
 
 def _clash(
-    ranked: list[Item], apart: dict[int, set[int]], times: list[tuple[int, int, int] | None] | None = None
+    ranked: list[Item],
+    apart: dict[int, set[int]],
+    times: list[tuple[int, int, int] | None] | None = None,
+    nearest: dict[int, tuple[int, int]] | None = None,
 ) -> Callable[[int, list[int]], bool]:
-    """Whether a candidate may not join a group: a person separated it from a member, or (with
-    `times`, for same-picture groups) a member was captured at another original time. The latter
-    matters for members without a time of their own: two different captures could otherwise both
-    match a representative that carries none."""
+    """Whether a candidate may not join a group: a person separated it from a member, or, with
+    `times` for same-picture groups, it and a member are not one capture by their times:
+
+    - both have original times, and they differ. This matters when the representative has no time
+      of its own: two different captures could otherwise both match it;
+    - one has no time and looks more like a file captured at another time (`nearest`) than like
+      the other. A stripped copy of a photo belongs with that photo, not with a burst frame.
+
+    Symmetric, so a file that may not join a group may not gather that group's files either.
+    """
     known = times or [None] * len(ranked)
+    nearest = nearest or {}
 
     def other_time(a: int, b: int) -> bool:
         first, second = known[a], known[b]
@@ -521,13 +539,48 @@ def _clash(
         unit = 10 ** (6 - min(first[2], second[2]))
         return first[0] != second[0] or first[1] // unit != second[1] // unit
 
+    def apart_in_time(a: int, b: int) -> bool:
+        if known[a] is not None and known[b] is not None:
+            return other_time(a, b)
+        undated, dated = (a, b) if known[a] is None else (b, a)
+        closer = nearest.get(undated)
+        return (
+            closer is not None
+            and known[dated] is not None
+            and other_time(closer[1], dated)
+            and closer[0] < _hamming(ranked[undated].phash, ranked[dated].phash)
+        )
+
     def clash(candidate: int, chosen: list[int]) -> bool:
         others = apart.get(ranked[candidate].id)
         if others and any(ranked[member].id in others for member in chosen):
             return True
-        return known[candidate] is not None and any(other_time(candidate, member) for member in chosen)
+        return bool(times) and any(apart_in_time(candidate, member) for member in chosen)
 
     return clash
+
+
+def _hamming(a: int, b: int) -> int:
+    # The low 64 bits of a ^ b are the same whether either side is stored signed or unsigned.
+    return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
+
+
+def _nearest_dated(
+    i: np.ndarray, j: np.ndarray, gap: np.ndarray, times: list[tuple[int, int, int] | None]
+) -> dict[int, tuple[int, int]]:
+    """For each rank without an original time: (gap, rank) of its nearest paired rank with one."""
+    known = np.array([time is not None for time in times], dtype=bool)
+    undated, dated, far = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([gap, gap])
+    keep = ~known[undated] & known[dated]
+    undated, dated, far = undated[keep], dated[keep], far[keep]
+    order = np.lexsort((dated, far, undated))
+    undated, dated, far = undated[order], dated[order], far[order]
+    first = np.r_[True, undated[1:] != undated[:-1]] if len(undated) else np.zeros(0, dtype=bool)
+    return dict(
+        zip(
+            undated[first].tolist(), zip(far[first].tolist(), dated[first].tolist(), strict=True), strict=True
+        )
+    )
 
 
 # Incremental updates -------------------------------------------------------------------------------

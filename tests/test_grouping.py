@@ -158,6 +158,9 @@ def test_equal_times_loosen_only_so_far() -> None:
     moment = "2019-07-04T18:30:45"
     items = [photo(1, near(0), original_time=moment), photo(2, near(10), original_time=moment)]
     assert [g.kind for g in group(items)] == ["similar"]
+    day = "2019-07-04"  # equal, but not precise enough to call them one capture
+    items = [photo(1, near(0), original_time=day), photo(2, near(8), original_time=day)]
+    assert [g.kind for g in group(items)] == ["similar"]
 
 
 @pytest.mark.parametrize(
@@ -170,6 +173,7 @@ def test_equal_times_loosen_only_so_far() -> None:
         ("2019-07-04T18:30:45.120", "2019-07-04T18:30:45.620", False),
         ("2019-07-04T18:30:45", "2019-07-04T18:30:46", False),
         ("not a date", "2019-07-04T18:30:46", True),  # unreadable: no evidence either way
+        ("2019-07-04", "2019-07-05", True),  # a day is no evidence of one capture, nor of two
     ],
 )
 def test_original_times_compared_at_the_coarser_precision(first: str, second: str, same: bool) -> None:
@@ -212,6 +216,19 @@ def test_same_picture_members_agree_on_their_capture_time() -> None:
     groups = group(items)
     assert by_kind(groups, "same") == [{1, 2}]
     assert by_kind(groups, "similar") == [{1, 3}]
+
+
+def test_a_stripped_copy_stays_with_its_own_capture() -> None:
+    # The burst frame is the better file (larger), so it is visited first; the stripped copy is
+    # within reach of both, but it is the original's copy (1 bit) rather than the frame's (4).
+    items = [
+        photo(1, near(0), original_time="2019-07-04T18:30:45.00", has_original_date=True),
+        photo(2, near(3), original_time="2019-07-04T18:30:45.50", has_original_date=True, size=3_000_000),
+        photo(3, near(1), size=500_000),
+    ]
+    groups = group(items)
+    assert by_kind(groups, "same") == [{1, 3}]
+    assert by_kind(groups, "similar") == [{2, 1}]
 
 
 def test_thresholds_decide_and_are_applied_afresh() -> None:
