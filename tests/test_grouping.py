@@ -7,8 +7,26 @@ from dataclasses import replace
 
 import pytest
 
-from jobs.grouping import DEFAULTS, Group, Item, Thresholds, group, group_new, keeper_key, regroup_around
+from jobs import grouping
+from jobs.grouping import Group, Item, Thresholds, keeper_key
 from jobs.hashing import hamming, to_signed64
+
+# The cases below are built around these round bounds; the calibrated defaults (wider, measured on
+# real photos by bench/duplicates_quality.py) are exercised by that benchmark and the e2e tests.
+DEFAULTS = Thresholds(6, 8, 16, 20, 0.03, 0.5, same_time_factor=1.5)
+
+
+def group(items, thresholds=DEFAULTS, *args, **kwargs):
+    return grouping.group(items, thresholds, *args, **kwargs)
+
+
+def group_new(new, existing, thresholds=DEFAULTS, *args, **kwargs):
+    return grouping.group_new(new, existing, thresholds, *args, **kwargs)
+
+
+def regroup_around(seeds, items, thresholds=DEFAULTS, *args, **kwargs):
+    return grouping.regroup_around(seeds, items, thresholds, *args, **kwargs)
+
 
 BASE = 0x0123_4567_89AB_CDEF
 
