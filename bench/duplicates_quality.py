@@ -803,11 +803,13 @@ def report_sweeps(module: Any, records: Sequence[Record], pairs: Sequence[Pair],
     passing = [cell for cell, mark in cells.items() if mark == "#"]
     if passing:
         top = max(passing, key=lambda cell: (recalls[cell], -(cell[0] + cell[1])))
-        print(
-            f"  at similar {point[0]}/{point[1]}: similar recall {recalls.get(point, 0.0):.1%}; "
-            f"similar_phash {extent(cells, point, 0)} and similar_dhash {extent(cells, point, 1)} keep "
-            f"different pictures apart; the most recall that does: {recalls[top]:.1%} at {top[0]}/{top[1]}"
-        )
+        if point in cells:
+            print(
+                f"  at similar {point[0]}/{point[1]}: similar recall {recalls[point]:.1%}; similar_phash "
+                f"{extent(cells, point, 0)} and similar_dhash {extent(cells, point, 1)} keep different "
+                "pictures apart"
+            )
+        print(f"  the most similar recall that keeps them apart: {recalls[top]:.1%} at {top[0]}/{top[1]}")
         # The most recall, then the most room to the nearest cell that groups different pictures.
         depth = depths(cells)
         best = max(recalls[cell] for cell in depth)
@@ -881,7 +883,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = real_grouping()
     # jobs.grouping centres each same-picture group on the file it would keep, so there a copy has
     # to be near that file, not just near the original: shown beside the original's distances.
-    kept = keepers(module, records) if module else originals(records)
+    kept = keepers(module, records) if module and hasattr(module, "keeper_key") else originals(records)
     if module:
         names = ", ".join(sorted({records[i].fixture.variant for i in kept}))
         print(f"jobs.grouping would keep, of each capture's copies: {names}")

@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from jobs.grouping import Item, group, group_new
+from jobs.grouping import Item, group
 from jobs.hashing import hamming, to_signed64
+from jobs.regrouping import group_new
 from jobs.similarity import close_pairs
 
 FULL_TARGET = 5.0

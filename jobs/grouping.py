@@ -26,14 +26,15 @@ return the slice of stored groups to replace, and give what a full `group` would
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
+from jobs.capture_facts import aspects_agree, capture_time, facts_of, times_agree
+from jobs.clusters import clash, cluster, nearest_dated
+from jobs.keepers import keeper_key, keeper_reason
 from jobs.similarity import as_hashes, close_pairs, pair_distances
 
 STILL = frozenset({"image", "raw"})
@@ -115,58 +116,6 @@ class Regroup:
 
     files: frozenset[int]
     groups: list[Group]
-
-
-# The keeper ----------------------------------------------------------------------------------------
-
-
-def keeper_key(item: Item, preferred_folder: str | None = None) -> tuple:
-    """Sort key, best file to keep first: most pixels, then the camera's original date, then the
-    larger file (less compressed), then the preferred folder, then the earliest import, then id.
-
-    The preferred folder only breaks ties: it never makes a person keep a smaller or stripped copy.
-    It decides between byte-identical copies, the usual case of one photo in two folders.
-    """
-    return (
-        -_pixels(item),
-        not item.has_original_date,
-        -item.size,
-        not _in_folder(item.path, preferred_folder),
-        item.imported_at,
-        item.id,
-    )
-
-
-def keeper_reason(keeper: Item, runner_up: Item, preferred_folder: str | None = None) -> str:
-    """The first rule of `keeper_key` that puts `keeper` before `runner_up`, as a short sentence."""
-    if _pixels(keeper) != _pixels(runner_up):
-        return f"most pixels ({keeper.width} x {keeper.height})"
-    if keeper.has_original_date != runner_up.has_original_date:
-        return "same pixels; has the camera's original date"
-    if keeper.size != runner_up.size:
-        return f"same pixels and dates; larger file ({_size_text(keeper.size)})"
-    if _in_folder(keeper.path, preferred_folder) != _in_folder(runner_up.path, preferred_folder):
-        return "all else equal; in your preferred folder"
-    return "all else equal; imported first"
-
-
-def _pixels(item: Item) -> int:
-    return item.width * item.height if item.width and item.height else 0
-
-
-def _in_folder(path: str, folder: str | None) -> bool:
-    if not folder or not folder.strip("/"):
-        return False
-    folder = folder.rstrip("/")
-    return path == folder or path.startswith(folder + "/")
-
-
-def _size_text(size: int) -> str:
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    if size >= 1_000:
-        return f"{size / 1_000:.0f} KB"
-    return f"{size} bytes"
 
 
 # Grouping everything -------------------------------------------------------------------------------
@@ -281,7 +230,7 @@ def _make_group(
 # Same picture and similar ----------------------------------------------------------------------------
 
 
-def _bounds(thresholds: Thresholds) -> tuple[int, int, int, int, int, int]:
+def bounds(thresholds: Thresholds) -> tuple[int, int, int, int, int, int]:
     """(loosened same pHash, dHash) for equal times, then the widest pHash, dHash a still or a video
     pair may need: candidate pairs are searched within these, then judged."""
     same_phash = int(thresholds.same_phash * thresholds.same_time_factor)
@@ -324,7 +273,7 @@ def _look_alike_groups(
     apart: dict[int, set[int]],
     preferred_folder: str | None,
 ) -> tuple[list[Group], list[Group]]:
-    _, _, still_phash, still_dhash, video_phash, video_dhash = _bounds(thresholds)
+    _, _, still_phash, still_dhash, video_phash, video_dhash = bounds(thresholds)
     stills = [item for item in units if _is_still(item)]
     videos = [item for item in units if _is_video(item)]
     still_pairs = _candidates(stills, still_phash, still_dhash)
@@ -346,10 +295,10 @@ def _look_alike_groups(
     dhash = np.concatenate([still_pairs[3], video_pairs[3]])
     is_video = np.arange(len(i)) >= len(still_pairs[0])
 
-    times = [_capture_time(item.original_time) for item in ranked]
+    times = [capture_time(item.original_time) for item in ranked]
     same = _same_pictures(ranked, times, i, j, phash, dhash, is_video, thresholds)
-    nearest = _nearest_dated(i[same], j[same], phash[same], times)
-    same_found = _cluster(i[same], j[same], phash[same], len(ranked), _clash(ranked, apart, times, nearest))
+    nearest = nearest_dated(i[same], j[same], phash[same], times)
+    same_found = cluster(i[same], j[same], phash[same], len(ranked), clash(ranked, apart, times, nearest))
     folded = np.zeros(len(ranked), dtype=bool)
     stand: dict[int, int] = {}
     for representative, members in same_found:
@@ -366,8 +315,8 @@ def _look_alike_groups(
         & ~folded[i]
         & ~folded[j]
     )
-    similar_found = _cluster(
-        i[similar], j[similar], phash[similar], len(ranked), _clash(ranked, _carry(apart, stand))
+    similar_found = cluster(
+        i[similar], j[similar], phash[similar], len(ranked), clash(ranked, _carry(apart, stand))
     )
 
     def build(kind: str, found: list[tuple[int, list[tuple[int, int]]]]) -> list[Group]:
@@ -397,9 +346,9 @@ def _same_pictures(
 ) -> np.ndarray:
     """Which candidate pairs are one capture: both hashes close (closer still unless the original
     times are equal), no different original times, and the same shape (stills) or length (videos)."""
-    loose_phash, loose_dhash, *_ = _bounds(thresholds)
-    facts = _facts(ranked, times)
-    equal, differ = _times_agree(facts, i, j)
+    loose_phash, loose_dhash, *_ = bounds(thresholds)
+    facts = facts_of(ranked, times)
+    equal, differ = times_agree(facts, i, j)
     close = (
         (phash <= np.where(equal, loose_phash, thresholds.same_phash))
         & (dhash <= np.where(equal, loose_dhash, thresholds.same_dhash))
@@ -408,272 +357,6 @@ def _same_pictures(
     fits = np.where(
         is_video,
         np.abs(facts["duration"][i] - facts["duration"][j]) <= thresholds.video_duration_tolerance + 1e-9,
-        _aspects_agree(facts["aspect"], i, j, thresholds.aspect_tolerance),
+        aspects_agree(facts["aspect"], i, j, thresholds.aspect_tolerance),
     )
     return close & fits
-
-
-def _facts(ranked: list[Item], times: list[tuple[int, int, int] | None]) -> dict[str, np.ndarray]:
-    return {
-        "aspect": np.array(
-            [item.width / item.height if item.width and item.height else np.nan for item in ranked],
-            dtype=float,
-        ),
-        "duration": np.array(
-            [item.duration if item.duration is not None else np.nan for item in ranked], dtype=float
-        ),
-        "known": np.array([time is not None for time in times], dtype=bool),
-        "second": np.array([time[0] if time else 0 for time in times], dtype=np.int64),
-        "micro": np.array([time[1] if time else 0 for time in times], dtype=np.int64),
-        "digits": np.array([time[2] if time else 0 for time in times], dtype=np.int64),
-    }
-
-
-_SECONDS = re.compile(r"\d\d:\d\d:\d\d")
-_FRACTION = re.compile(r"\d\d:\d\d:\d\d[.,](\d+)")
-
-
-def _capture_time(text: str | None) -> tuple[int, int, int] | None:
-    """(wall-clock second, microseconds, digits of sub-second written), or None when unknown.
-
-    Wall clock, not the instant: a camera writes local time, and a copy may gain or lose an offset.
-    """
-    # A day or a minute is no evidence of one capture: only times given to the second count.
-    if not text or not _SECONDS.search(text):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    fraction = _FRACTION.search(text)
-    digits = min(len(fraction.group(1)), 6) if fraction else 0
-    second = moment.toordinal() * 86_400 + moment.hour * 3_600 + moment.minute * 60 + moment.second
-    return second, moment.microsecond, digits
-
-
-def _times_agree(facts: dict[str, np.ndarray], i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(equal, different) original times per pair; neither when a side has none.
-
-    Compared at the coarser precision of the two: a copy that kept .12 of .123 s, or dropped the
-    sub-seconds, still carries the same time.
-    """
-    both = facts["known"][i] & facts["known"][j]
-    digits = np.minimum(facts["digits"][i], facts["digits"][j])
-    unit = 10 ** (6 - digits)
-    equal = (
-        both
-        & (facts["second"][i] == facts["second"][j])
-        & (facts["micro"][i] // unit == facts["micro"][j] // unit)
-    )
-    return equal, both & ~equal
-
-
-def _aspects_agree(aspect: np.ndarray, i: np.ndarray, j: np.ndarray, tolerance: float) -> np.ndarray:
-    # Unknown sizes (NaN) never agree: a same-picture claim needs the shape as a second signal.
-    wide, narrow = np.maximum(aspect[i], aspect[j]), np.minimum(aspect[i], aspect[j])
-    with np.errstate(invalid="ignore"):
-        return wide / narrow - 1 <= tolerance + 1e-9
-
-
-def _cluster(
-    i: np.ndarray,
-    j: np.ndarray,
-    distance: np.ndarray,
-    size: int,
-    clash: Callable[[int, list[int]], bool],
-) -> list[tuple[int, list[tuple[int, int]]]]:
-    """Non-chaining groups over ranks 0..size-1 (0 best), from the pairs (i, j) close enough.
-
-    Ranks are visited best first; a rank not yet taken becomes a representative and takes every
-    untaken rank paired with it, nearest first, unless it clashes with the group so far. Closeness
-    is only ever tested against the representative, so groups cannot chain.
-    """
-    if not len(i):
-        return []
-    source = np.concatenate([i, j])
-    target = np.concatenate([j, i])
-    far = np.concatenate([distance, distance])
-    order = np.lexsort((target, far, source))
-    source, target, far = source[order], target[order], far[order]
-    starts = np.flatnonzero(np.r_[True, source[1:] != source[:-1]])
-    ends = np.r_[starts[1:], len(source)]
-    sources, targets, fars = source.tolist(), target.tolist(), far.tolist()
-    taken = bytearray(size)
-    found = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        representative = sources[start]
-        if taken[representative]:
-            continue
-        chosen = [representative]
-        members = []
-        for member, gap in zip(targets[start:end], fars[start:end], strict=True):
-            if taken[member] or clash(member, chosen):
-                continue
-            taken[member] = 1
-            chosen.append(member)
-            members.append((member, gap))
-        if members:
-            taken[representative] = 1
-            found.append((representative, members))
-    return found
-
-
-def _clash(
-    ranked: list[Item],
-    apart: dict[int, set[int]],
-    times: list[tuple[int, int, int] | None] | None = None,
-    nearest: dict[int, tuple[int, int]] | None = None,
-) -> Callable[[int, list[int]], bool]:
-    """Whether a candidate may not join a group: a person separated it from a member, or, with
-    `times` for same-picture groups, it and a member are not one capture by their times:
-
-    - both have original times, and they differ. This matters when the representative has no time
-      of its own: two different captures could otherwise both match it;
-    - one has no time and looks more like a file captured at another time (`nearest`) than like
-      the other. A stripped copy of a photo belongs with that photo, not with a burst frame.
-
-    Symmetric, so a file that may not join a group may not gather that group's files either.
-    """
-    known = times or [None] * len(ranked)
-    nearest = nearest or {}
-
-    def other_time(a: int, b: int) -> bool:
-        first, second = known[a], known[b]
-        if first is None or second is None:
-            return False
-        unit = 10 ** (6 - min(first[2], second[2]))
-        return first[0] != second[0] or first[1] // unit != second[1] // unit
-
-    def apart_in_time(a: int, b: int) -> bool:
-        if known[a] is not None and known[b] is not None:
-            return other_time(a, b)
-        undated, dated = (a, b) if known[a] is None else (b, a)
-        closer = nearest.get(undated)
-        return (
-            closer is not None
-            and known[dated] is not None
-            and other_time(closer[1], dated)
-            and closer[0] < _hamming(ranked[undated].phash, ranked[dated].phash)
-        )
-
-    def clash(candidate: int, chosen: list[int]) -> bool:
-        others = apart.get(ranked[candidate].id)
-        if others and any(ranked[member].id in others for member in chosen):
-            return True
-        return bool(times) and any(apart_in_time(candidate, member) for member in chosen)
-
-    return clash
-
-
-def _hamming(a: int, b: int) -> int:
-    # The low 64 bits of a ^ b are the same whether either side is stored signed or unsigned.
-    return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
-
-
-def _nearest_dated(
-    i: np.ndarray, j: np.ndarray, gap: np.ndarray, times: list[tuple[int, int, int] | None]
-) -> dict[int, tuple[int, int]]:
-    """For each rank without an original time: (gap, rank) of its nearest paired rank with one."""
-    known = np.array([time is not None for time in times], dtype=bool)
-    undated, dated, far = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([gap, gap])
-    keep = ~known[undated] & known[dated]
-    undated, dated, far = undated[keep], dated[keep], far[keep]
-    order = np.lexsort((dated, far, undated))
-    undated, dated, far = undated[order], dated[order], far[order]
-    first = np.r_[True, undated[1:] != undated[:-1]] if len(undated) else np.zeros(0, dtype=bool)
-    return dict(
-        zip(
-            undated[first].tolist(), zip(far[first].tolist(), dated[first].tolist(), strict=True), strict=True
-        )
-    )
-
-
-# Incremental updates -------------------------------------------------------------------------------
-
-
-def group_new(
-    new: list[Item],
-    existing: list[Item],
-    thresholds: Thresholds = DEFAULTS,
-    preferred_folder: str | None = None,
-    separate: AbstractSet[frozenset[int]] = frozenset(),
-) -> Regroup:
-    """The groups to replace after `new` files joined `existing` ones (the library before them).
-
-    Replace every stored group holding one of `Regroup.files` with `Regroup.groups`; the result is
-    exactly what `group(existing + new)` would give. Cost: one scan of the new files' hashes against
-    the library, then one of each file they reach, so about (new + reached) / library of a full regroup.
-    """
-    return regroup_around(
-        [item.id for item in new], [*existing, *new], thresholds, preferred_folder, separate
-    )
-
-
-def regroup_around(
-    seeds: Iterable[int],
-    items: list[Item],
-    thresholds: Thresholds = DEFAULTS,
-    preferred_folder: str | None = None,
-    separate: AbstractSet[frozenset[int]] = frozenset(),
-) -> Regroup:
-    """Regroup only the part of the library `seeds` can reach: ids of new or changed files, of a pair
-    a person just separated, or of the group-mates of a deleted file. `items` is the whole library.
-
-    Grouping decides each cluster of linked files (same bytes, or hashes within the widest distance
-    any class uses) on its own, so regrouping the clusters holding the seeds gives the same answer
-    as regrouping everything. Seeds no longer among `items` are kept in `files`, so their old groups
-    are dropped.
-    """
-    ordered = sorted(items, key=lambda item: item.id)
-    seed_ids = set(seeds)
-    ids = np.array([item.id for item in ordered], dtype=np.int64)
-    wanted = np.array(sorted(seed_ids), dtype=np.int64)
-    at = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
-    frontier = at[ids[at] == wanted] if len(ids) else np.empty(0, np.intp)
-    reached = np.zeros(len(ordered), dtype=bool)
-    reached[frontier] = True
-
-    # Columns, built once: per-round work is then numpy only.
-    phash = [item.phash for item in ordered]
-    dhash = [item.dhash for item in ordered]
-    hashed = np.array(
-        [p is not None and d is not None for p, d in zip(phash, dhash, strict=True)], dtype=bool
-    )
-    phash_all = as_hashes([p or 0 for p in phash])
-    dhash_all = as_hashes([d or 0 for d in dhash])
-    kind = np.array([item.kind for item in ordered])
-    timed = np.array([item.duration is not None for item in ordered], dtype=bool)
-    codes: dict[str, int] = {}
-    sha = np.array([codes.setdefault(item.sha256, len(codes)) if item.sha256 else -1 for item in ordered])
-
-    _, _, still_phash, still_dhash, video_phash, video_dhash = _bounds(thresholds)
-    families = []
-    for inside, max_phash, max_dhash in (
-        (hashed & np.isin(kind, list(STILL)), still_phash, still_dhash),
-        (hashed & (kind == VIDEO) & timed, video_phash, video_dhash),
-    ):
-        members = np.flatnonzero(inside)
-        families.append((members, inside, phash_all[members], dhash_all[members], max_phash, max_dhash))
-
-    while len(frontier):
-        copies = sha[frontier]
-        found = [np.flatnonzero(np.isin(sha, copies[copies >= 0]))]
-        for members, inside, family_phash, family_dhash, max_phash, max_dhash in families:
-            asking = frontier[inside[frontier]]
-            if len(asking):
-                _, j, _ = close_pairs(
-                    phash_all[asking],
-                    family_phash,
-                    max_phash,
-                    a2=dhash_all[asking],
-                    b2=family_dhash,
-                    max_distance2=max_dhash,
-                )
-                found.append(members[j])
-        reached_now = np.unique(np.concatenate(found))
-        frontier = reached_now[~reached[reached_now]]
-        reached[frontier] = True
-
-    cluster = [ordered[k] for k in np.flatnonzero(reached)]
-    files = frozenset(item.id for item in cluster) | seed_ids
-    return Regroup(files=files, groups=group(cluster, thresholds, preferred_folder, separate))

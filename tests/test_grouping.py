@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from jobs import grouping
-from jobs.grouping import Group, Item, Thresholds, keeper_key
+from jobs import grouping, regrouping
+from jobs.grouping import Group, Item, Thresholds
 from jobs.hashing import hamming, to_signed64
+from jobs.keepers import keeper_key
 
 # The cases below are built around these round bounds; the calibrated defaults (wider, measured on
 # real photos by bench/duplicates_quality.py) are exercised by that benchmark and the e2e tests.
@@ -21,11 +22,11 @@ def group(items, thresholds=DEFAULTS, *args, **kwargs):
 
 
 def group_new(new, existing, thresholds=DEFAULTS, *args, **kwargs):
-    return grouping.group_new(new, existing, thresholds, *args, **kwargs)
+    return regrouping.group_new(new, existing, thresholds, *args, **kwargs)
 
 
 def regroup_around(seeds, items, thresholds=DEFAULTS, *args, **kwargs):
-    return grouping.regroup_around(seeds, items, thresholds, *args, **kwargs)
+    return regrouping.regroup_around(seeds, items, thresholds, *args, **kwargs)
 
 
 BASE = 0x0123_4567_89AB_CDEF
