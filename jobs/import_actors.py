@@ -137,6 +137,16 @@ def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
     ).fetchone()
     if not complete:
         return
+    # Files another message analysed but has not dated yet (it is a moment behind, or was killed
+    # in between) are dated here, so 'done' always means every file has its decision.
+    undated = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM files WHERE import_id = ? AND status = 'processed' AND engine_version IS NULL",
+            (import_id,),
+        )
+    ]
+    redate(conn, undated, runtime.settings())
     # Before 'done': zones borrowed from neighbours and Live Photo pairs need the whole import.
     redate_import(conn, import_id, runtime.settings())
     with transaction(conn):
