@@ -21,6 +21,7 @@ from jobs.metadata import camera_facts, date_evidence, position_evidence
 from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
 from jobs.video import analyse_video
 from storage.atomic import atomic_write_bytes
+from storage.datadir import THUMBS, scratch_dir
 
 CHUNK = 1 << 20
 
@@ -81,7 +82,7 @@ def read_file(path: Path) -> FileReading:
 
 def thumbnail_path(file_id: int) -> str:
     """Relative to the data dir; spread over 256 folders so none grows huge."""
-    return f"thumbs/{file_id % 256:02x}/{file_id}.webp"
+    return f"{THUMBS}/{file_id % 256:02x}/{file_id}.webp"
 
 
 def write_thumbnail(data_dir: Path, file_id: int, data: bytes) -> str:
@@ -125,7 +126,7 @@ def analyse_media(
         else:
             # RAW: no RAW decoder; the JPEG it embeds is the picture to hash and show.
             columns.update(width=facts.get("width"), height=facts.get("height"))
-            preview = analyse_preview(path, data_dir / "tmp")
+            preview = analyse_preview(path, scratch_dir(data_dir))
             hashes, thumb = preview.hashes, preview.thumbnail
     except MediaError as error:
         return Analysis(
@@ -163,7 +164,7 @@ def analyse_preview(path: Path, scratch: Path) -> ImageFacts:
 def analyse_batch(items: list[tuple[int, Path, FileReading]], data_dir: Path) -> dict[int, Analysis]:
     """Metadata for the whole batch in one exiftool call, then each file's pixels."""
     media = [(file_id, path, reading) for file_id, path, reading in items if reading.sniffed.kind != "other"]
-    tags = read_metadata([path for _, path, _ in media], data_dir / "tmp") if media else []
+    tags = read_metadata([path for _, path, _ in media], scratch_dir(data_dir)) if media else []
     by_id = {file_id: t for (file_id, _, _), t in zip(media, tags, strict=True)}
     return {
         file_id: analyse_media(file_id, path, reading, by_id.get(file_id, {}), data_dir)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from jobs.dates import Context, Decision, decide
 from jobs.zones import system_zone
-from storage.db import transaction
+from storage.db import transaction, utc_now
 from storage.settings import Settings
 
 BATCH = 500
@@ -188,7 +188,7 @@ def record_date_decision(
     with transaction(conn):
         decision_id = conn.execute(
             "INSERT INTO decisions (kind, file_id, payload, actor, created_at) VALUES ('date', ?, ?, ?, ?)",
-            (file_id, json.dumps(payload), actor, datetime.now(UTC).isoformat(timespec="milliseconds")),
+            (file_id, json.dumps(payload), actor, utc_now()),
         ).lastrowid
     redate(conn, [file_id], settings)
     return decision_id
@@ -200,7 +200,7 @@ def undo_decision(conn: sqlite3.Connection, settings: Settings, decision_id: int
         row = conn.execute("SELECT file_id FROM decisions WHERE id = ?", (decision_id,)).fetchone()
         conn.execute(
             "INSERT INTO decisions (kind, file_id, undoes, actor, created_at) VALUES ('undo', ?, ?, ?, ?)",
-            (row["file_id"], decision_id, actor, datetime.now(UTC).isoformat(timespec="milliseconds")),
+            (row["file_id"], decision_id, actor, utc_now()),
         )
     redate(conn, [row["file_id"]], settings)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from jobs.broker import describe, make_broker
 from storage.atomic import atomic_write_bytes
-from storage.datadir import ensure_data_dir
+from storage.datadir import ensure_data_dir, scratch_dir
 from storage.db import latest_version, open_database, schema_version
 from storage.settings import Settings
 
@@ -52,7 +52,7 @@ def check_heic(settings: Settings) -> Check:
 def check_data_dir(settings: Settings) -> Check:
     try:
         ensure_data_dir(settings)
-        probe = settings.data_dir / "tmp" / "doctor-probe"
+        probe = scratch_dir(settings.data_dir) / "doctor-probe"
         atomic_write_bytes(probe, b"ok")
         probe.unlink()
     except OSError as error:

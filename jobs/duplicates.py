@@ -10,18 +10,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from datetime import UTC, datetime
 
 from jobs.dating import redate
 from jobs.grouping import DEFAULTS, Group, Item, Thresholds, group
 from storage.db import transaction, utc_now
+from storage.files import HASH_COLUMNS
 from storage.settings import Settings
 
-ITEMS_SQL = """
+ITEMS_SQL = f"""
 SELECT f.id, f.sha256, f.width, f.height, f.mime, f.duration, f.size, f.real_type, f.has_original_date,
        f.camera_make, f.camera_model, f.software, f.rel_path, i.created_at AS imported_at,
-       (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('phash', 'frame_phash')) AS phash,
-       (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('dhash', 'frame_dhash')) AS dhash,
+       {HASH_COLUMNS},
        (SELECT count(*) FROM file_tags t WHERE t.file_id = f.id) AS tags
 FROM files f JOIN imports i ON i.id = f.import_id
 WHERE f.status = 'processed'
@@ -164,7 +163,7 @@ def group_members(conn: sqlite3.Connection, group_id: int) -> list[int]:
 def record(conn: sqlite3.Connection, kind: str, group_id: int, payload: dict, actor: str) -> int:
     return conn.execute(
         "INSERT INTO decisions (kind, group_id, payload, actor, created_at) VALUES (?, ?, ?, ?, ?)",
-        (kind, group_id, json.dumps(payload), actor, datetime.now(UTC).isoformat(timespec="milliseconds")),
+        (kind, group_id, json.dumps(payload), actor, utc_now()),
     ).lastrowid
 
 

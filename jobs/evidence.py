@@ -16,16 +16,6 @@ from jobs.zones import parse_offset
 
 # Tiers, strongest first. The engine prefers a lower tier; agreement across tiers raises confidence.
 USER, FORCED, EMBEDDED_OFFSET, EMBEDDED, SIDECAR, NAME, COARSE, FILE_DATE = range(8)
-TIER_NAMES = {
-    USER: "your decision",
-    FORCED: "[FORCE] name",
-    EMBEDDED_OFFSET: "embedded date with offset",
-    EMBEDDED: "embedded date",
-    SIDECAR: "sidecar",
-    NAME: "file name",
-    COARSE: "folder or coarse name",
-    FILE_DATE: "file date",
-}
 PRECISE = ("second", "minute")
 
 # Camera-original capture tags (not edit times), by tag name whatever the group.

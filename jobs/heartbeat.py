@@ -8,7 +8,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import threading
+import time
+from datetime import UTC, datetime
 
 import dramatiq
 from dramatiq.middleware import Middleware
@@ -17,6 +20,22 @@ from storage.db import connect, transaction, utc_now
 from storage.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+# A worker that missed a couple of beats (a slow batch, a busy disk) is not dead yet.
+MISSED_BEATS_ALLOWED = 3
+
+
+def alive_since(heartbeat_interval: float, now: float | None = None) -> str:
+    """The oldest `seen_at` (ISO UTC text, comparable in SQL) that still counts as alive."""
+    moment = (time.time() if now is None else now) - MISSED_BEATS_ALLOWED * heartbeat_interval
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+def live_workers(conn: sqlite3.Connection, settings: Settings) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM workers WHERE seen_at > ?", (alive_since(settings.heartbeat_interval),)
+    ).fetchone()[0]
 
 
 class Heartbeat(Middleware):

@@ -27,10 +27,12 @@ from jobs.dating import redate, redate_import
 from jobs.duplicate_actors import QUEUE as DUPLICATES_QUEUE
 from jobs.duplicate_actors import REGROUP_ACTOR
 from jobs.errors import MediaError
+from jobs.heartbeat import alive_since
 from jobs.imports import ANALYSE_ACTOR, QUEUE, RUNNING, SCAN_ACTOR, import_row, mark_failed, send_fanout
 from jobs.metadata import timestamp_evidence
 from jobs.scan import Entry, walk
 from jobs.surroundings import surrounding_evidence
+from storage.datadir import scratch_dir
 from storage.db import transaction, utc_now
 
 SCAN_BATCH = 500
@@ -118,7 +120,7 @@ def scan_import(import_id: int) -> None:
 
 def claim_files(conn: sqlite3.Connection, import_id: int, worker: str, limit: int) -> list[sqlite3.Row]:
     settings = runtime.settings()
-    cutoff = datetime.fromtimestamp(time.time() - 3 * settings.heartbeat_interval, UTC).isoformat()
+    cutoff = alive_since(settings.heartbeat_interval)
     with transaction(conn):
         return conn.execute(
             "UPDATE files SET claimed_by = ? WHERE id IN ("
@@ -216,7 +218,7 @@ def analyse_claimed(
         if analysis.status == "processed":
             row = rows[file_id]
             found, note = surrounding_evidence(
-                Path(row["source_path"]), row["rel_path"], settings.data_dir / "tmp"
+                Path(row["source_path"]), row["rel_path"], scratch_dir(settings.data_dir)
             )
             analysis.evidence += found
             if note:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jobs.broker import setup_broker
+from jobs.heartbeat import live_workers
 from jobs.imports import create_import, import_row, start_import
 from storage.datadir import ensure_data_dir
 from storage.db import open_database
@@ -15,11 +16,6 @@ from storage.settings import Settings
 from web.progress import progress
 
 ENDED = ("done", "cancelled", "failed")
-
-
-def live_workers(conn, settings: Settings) -> int:
-    cutoff = datetime.fromtimestamp(time.time() - 3 * settings.heartbeat_interval, UTC).isoformat()
-    return conn.execute("SELECT count(*) FROM workers WHERE seen_at > ?", (cutoff,)).fetchone()[0]
 
 
 def run_import(settings: Settings, path: Path, wait: bool) -> int:

@@ -44,7 +44,3 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path, "wb") as handle:
         handle.write(data)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))

@@ -15,11 +15,8 @@ from pathlib import Path
 
 from storage.settings import Settings
 
-SUBDIRS = ("uploads", "thumbs", "export", "tmp")
-
-
-def database_path(settings: Settings) -> Path:
-    return settings.database_path
+UPLOADS, THUMBS, EXPORT, SCRATCH = "uploads", "thumbs", "export", "tmp"
+SUBDIRS = (UPLOADS, THUMBS, EXPORT, SCRATCH)
 
 
 def broker_path(settings: Settings) -> Path:
@@ -27,15 +24,16 @@ def broker_path(settings: Settings) -> Path:
 
 
 def uploads_dir(settings: Settings) -> Path:
-    return settings.data_dir / "uploads"
+    return settings.data_dir / UPLOADS
 
 
-def thumbs_dir(settings: Settings) -> Path:
-    return settings.data_dir / "thumbs"
+def scratch_dir(data_dir: Path) -> Path:
+    """Temporary files of our own (extracted previews, links for odd names); never the originals' folders."""
+    return data_dir / SCRATCH
 
 
 def export_dir(settings: Settings) -> Path:
-    return settings.export_dir or settings.data_dir / "export"
+    return settings.export_dir or settings.data_dir / EXPORT
 
 
 def ensure_data_dir(settings: Settings) -> Path:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-FILES_PAGE_SQL = """
+# A file's perceptual hashes as two columns; for a video, those of the frame its thumbnail shows.
+HASH_COLUMNS = """(SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('phash', 'frame_phash')) AS phash,
+       (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('dhash', 'frame_dhash')) AS dhash"""
+
+FILES_PAGE_SQL = f"""
 SELECT f.id, f.import_id, f.rel_path, f.status, f.status_reason, f.size, f.real_type, f.mime, f.sha256,
        f.width, f.height, f.duration, f.camera_make, f.camera_model,
        f.taken_local, f.taken_offset, f.taken_zone, f.taken_precision, f.taken_source, f.offset_source,
@@ -17,9 +21,7 @@ SELECT f.id, f.import_id, f.rel_path, f.status, f.status_reason, f.size, f.real_
        (SELECT group_id FROM dup_members m WHERE m.file_id = f.id AND m.class = 'same') AS same_group,
        (SELECT group_id FROM dup_members m WHERE m.file_id = f.id AND m.class = 'similar') AS similar_group,
        EXISTS (SELECT 1 FROM dup_groups g WHERE g.keeper_id = f.id) AS suggested_keeper, f.discarded,
-       -- For a video, the hashes of the frame its thumbnail shows.
-       (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('phash', 'frame_phash')) AS phash,
-       (SELECT value FROM hashes h WHERE h.file_id = f.id AND h.kind IN ('dhash', 'frame_dhash')) AS dhash
+       {HASH_COLUMNS}
 FROM files f
 WHERE f.id > :after AND (:import_id IS NULL OR f.import_id = :import_id)
   AND (:status IS NULL OR f.status = :status)

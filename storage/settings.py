@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "MEDIAPARSER_"
@@ -32,7 +32,6 @@ class Settings:
     shutdown_grace: float = 4.0
     heartbeat_interval: float = 5.0
     log_level: str = "INFO"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
@@ -92,6 +91,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         shutdown_grace=float(get("shutdown_grace") or Settings.shutdown_grace),
         heartbeat_interval=float(get("heartbeat_interval") or Settings.heartbeat_interval),
         log_level=(get("log_level") or Settings.log_level).upper(),
-        extra=dict(raw),
     )
     return settings

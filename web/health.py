@@ -8,8 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-# A worker that missed a couple of beats (a slow batch, a busy disk) is not dead yet.
-MISSED_BEATS_ALLOWED = 3
+from jobs.heartbeat import MISSED_BEATS_ALLOWED
 
 WORKERS_SQL = """
 SELECT id, hostname, pid, threads, seen_at
