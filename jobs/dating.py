@@ -27,7 +27,7 @@ FROM files f JOIN imports i ON i.id = f.import_id WHERE f.id IN ({marks})
 """
 USER_SQL = """
 SELECT d.file_id, d.payload FROM decisions d
-WHERE d.kind = 'date' AND d.file_id IN ({marks})
+WHERE d.kind IN ('date', 'shift') AND d.file_id IN ({marks})
   AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)
 ORDER BY d.id
 """

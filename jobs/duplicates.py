@@ -160,14 +160,24 @@ def group_members(conn: sqlite3.Connection, group_id: int) -> list[int]:
     ]
 
 
-def record(conn: sqlite3.Connection, kind: str, group_id: int, payload: dict, actor: str) -> int:
+def record(
+    conn: sqlite3.Connection, kind: str, group_id: int, payload: dict, actor: str, batch: str | None = None
+) -> int:
     return conn.execute(
-        "INSERT INTO decisions (kind, group_id, payload, actor, created_at) VALUES (?, ?, ?, ?, ?)",
-        (kind, group_id, json.dumps(payload), actor, utc_now()),
+        "INSERT INTO decisions (kind, group_id, payload, actor, created_at, batch) VALUES (?, ?, ?, ?, ?, ?)",
+        (kind, group_id, json.dumps(payload), actor, utc_now(), batch),
     ).lastrowid
 
 
-def keep(conn: sqlite3.Connection, settings: Settings, group_id: int, keeper: int, actor: str) -> list[int]:
+def keep(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    group_id: int,
+    keeper: int,
+    actor: str,
+    batch: str | None = None,
+    redate_keeper: bool = True,
+) -> list[int]:
     """Keep one file of the group; the others are set aside (not exported, never deleted), and their
     tags and timestamp evidence move to the kept file. Returns the discarded ids."""
     files = group_members(conn, group_id)
@@ -175,7 +185,7 @@ def keep(conn: sqlite3.Connection, settings: Settings, group_id: int, keeper: in
         raise ValueError(f"file {keeper} is not in group {group_id}")
     others = [f for f in files if f != keeper]
     with transaction(conn):
-        record(conn, "keep", group_id, {"files": files, "keeper": keeper, "discarded": others}, actor)
+        record(conn, "keep", group_id, {"files": files, "keeper": keeper, "discarded": others}, actor, batch)
         marks = ",".join("?" * len(others))
         conn.execute(f"UPDATE files SET discarded = 1 WHERE id IN ({marks})", others)
         conn.execute(
@@ -191,18 +201,52 @@ def keep(conn: sqlite3.Connection, settings: Settings, group_id: int, keeper: in
             (keeper, *others, keeper),
         )
         conn.execute("UPDATE dup_groups SET resolution = 'kept' WHERE id = ?", (group_id,))
-    redate(conn, [keeper], settings)  # the merged evidence may settle its date
+    if redate_keeper:
+        redate(conn, [keeper], settings)  # the merged evidence may settle its date
     return others
 
 
-def keep_all(conn: sqlite3.Connection, group_id: int, actor: str) -> None:
+def keep_suggested(conn: sqlite3.Connection, settings: Settings, kind: str, actor: str, batch: str) -> int:
+    """Keep every open group's suggested keeper (one action, one batch); returns files set aside."""
+    groups = conn.execute(
+        "SELECT id, keeper_id FROM dup_groups WHERE class = ? AND resolution IS NULL AND keeper_id IS NOT NULL",
+        (kind,),
+    ).fetchall()
+    aside, keepers = 0, []
+    for g in groups:
+        aside += len(keep(conn, settings, g["id"], g["keeper_id"], actor, batch, redate_keeper=False))
+        keepers.append(g["keeper_id"])
+    redate(conn, keepers, settings)
+    return aside
+
+
+def reopen_group(conn: sqlite3.Connection, group_id: int, kind: str, payload: dict) -> list[int]:
+    """Reverse a keep / keep all / not duplicates: the group waits for a person again. A keep's
+    set-aside files come back, and what moved to the keeper leaves it. Returns files to redate."""
     with transaction(conn):
-        record(conn, "keep_all", group_id, {"files": group_members(conn, group_id)}, actor)
+        conn.execute("UPDATE dup_groups SET resolution = NULL WHERE id = ?", (group_id,))
+        if kind != "keep":
+            return []
+        keeper, others = payload["keeper"], payload.get("discarded", [])
+        marks = ",".join("?" * len(others))
+        conn.execute(f"UPDATE files SET discarded = 0 WHERE id IN ({marks})", others)
+        conn.execute(
+            f"DELETE FROM file_tags WHERE file_id = ? AND origin = 'merged'"
+            f" AND tag_id IN (SELECT tag_id FROM file_tags WHERE file_id IN ({marks}))",
+            (keeper, *others),
+        )
+        conn.execute(f"DELETE FROM evidence WHERE file_id = ? AND merged_from IN ({marks})", (keeper, *others))
+    return [keeper]
+
+
+def keep_all(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> None:
+    with transaction(conn):
+        record(conn, "keep_all", group_id, {"files": group_members(conn, group_id)}, actor, batch)
         conn.execute("UPDATE dup_groups SET resolution = 'keep_all' WHERE id = ?", (group_id,))
 
 
-def not_duplicates(conn: sqlite3.Connection, group_id: int, actor: str) -> None:
+def not_duplicates(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> None:
     """These files are different pictures: they will never be grouped together again."""
     with transaction(conn):
-        record(conn, "not_duplicates", group_id, {"files": group_members(conn, group_id)}, actor)
+        record(conn, "not_duplicates", group_id, {"files": group_members(conn, group_id)}, actor, batch)
         conn.execute("UPDATE dup_groups SET resolution = 'not_duplicates' WHERE id = ?", (group_id,))

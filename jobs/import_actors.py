@@ -32,6 +32,7 @@ from jobs.imports import ANALYSE_ACTOR, QUEUE, RUNNING, SCAN_ACTOR, import_row, 
 from jobs.metadata import timestamp_evidence
 from jobs.scan import Entry, walk
 from jobs.surroundings import surrounding_evidence
+from jobs.tagging import save_proposed_tags
 from storage.datadir import scratch_dir
 from storage.db import transaction, utc_now
 
@@ -256,6 +257,7 @@ def write_results(
             counts[analysis.status] += 1
             if analysis.status == "processed":
                 processed.append(row["id"])
+                save_proposed_tags(conn, row["id"], row["rel_path"])  # only files that enter the library
             store_details(conn, row, reading, analysis)
         conn.execute(
             "UPDATE imports SET files_done = files_done + ?, files_error = files_error + ?,"

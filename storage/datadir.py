@@ -5,6 +5,7 @@ data/
   broker.sqlite3        the job queue (built-in SQLite broker only)
   uploads/              files received from browsers, one folder per import
   thumbs/               WebP thumbnails and video frames
+  previews/             large WebP pictures for the file page, made on first view of a HEIC, TIFF...
   export/               the default export destination
   tmp/                  scratch space for atomic writes that cross folders
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 from storage.settings import Settings
 
 UPLOADS, THUMBS, EXPORT, SCRATCH = "uploads", "thumbs", "export", "tmp"
-SUBDIRS = (UPLOADS, THUMBS, EXPORT, SCRATCH)
+PREVIEWS = "previews"
+SUBDIRS = (UPLOADS, THUMBS, PREVIEWS, EXPORT, SCRATCH)
 
 
 def broker_path(settings: Settings) -> Path:
@@ -30,6 +32,11 @@ def uploads_dir(settings: Settings) -> Path:
 def scratch_dir(data_dir: Path) -> Path:
     """Temporary files of our own (extracted previews, links for odd names); never the originals' folders."""
     return data_dir / SCRATCH
+
+
+def previews_dir(data_dir: Path) -> Path:
+    """Browser-showable copies of pictures a browser cannot show itself; any of them may be deleted."""
+    return data_dir / PREVIEWS
 
 
 def export_dir(settings: Settings) -> Path:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from storage.db import latest_version
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -27,7 +29,7 @@ def test_doctor_passes_on_a_set_up_machine_and_reports_versions(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for name in ("exiftool", "ffmpeg", "HEIC decoder", "data dir", "database", "broker"):
         assert f"ok    {name}" in result.stdout
-    assert "schema v1, wal mode" in result.stdout
+    assert f"schema v{latest_version()}, wal mode" in result.stdout
     assert "All good" in result.stdout
 
 

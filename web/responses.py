@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import overload
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -64,3 +65,25 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 def _phrase(status: int) -> str:
     return HTTPStatus(status).phrase
+
+
+def actor(request: Request) -> str:
+    """Who made a decision, for the history. Until there are accounts: the browser's address."""
+    host = request.client.host if request.client else "unknown"
+    return f"web ({host})"
+
+
+def safe_back(url: str | None, default: str) -> str:
+    """Where to return after an action: only a path on this site, never another host (//evil)."""
+    url = (url or "").strip()
+    if not url.startswith("/") or url.startswith("//") or "\\" in url or any(ord(c) < 32 for c in url):
+        return default
+    return url
+
+
+def with_params(url: str, **params: object) -> str:
+    """The URL with these query parameters set (replacing any of the same name); None removes one."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query += [(k, str(v)) for k, v in params.items() if v is not None]
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))

@@ -10,9 +10,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import imports, uploads
+from web import date_review, dup_review, imports, library, uploads
+from web.attention import attention
+from web.file_pages import file_routes
 from web.files_api import files_api
 from web.health import worker_status
+from web.history import undo_decision
+from web.selection import selection
 from web.templating import STATIC_DIR, templates
 
 
@@ -23,7 +27,8 @@ async def _health(request: Request) -> dict[str, Any]:
 
 async def home(request: Request) -> Response:
     # The panel is rendered here too, so the page is correct before (or without) any JavaScript.
-    return templates.TemplateResponse(request, "index.html", {"health": await _health(request)})
+    context = {"health": await _health(request), "attention": await attention(request.app.state.read_db)}
+    return templates.TemplateResponse(request, "index.html", context)
 
 
 async def health_fragment(request: Request) -> Response:
@@ -54,6 +59,23 @@ routes = [
     Route("/api/imports/{id:int}", imports.import_api),
     Route("/api/imports/{id:int}/errors", imports.errors_api),
     Route("/api/files", files_api),
+    # The library and the review queues; every view's state is in its URL.
+    Route("/library", library.library_page),
+    Route("/api/library", library.library_api),
+    Route("/review/dates", date_review.dates_page),
+    Route("/review/dates/{id:int}", date_review.decide, methods=["POST"]),
+    Route("/api/review/dates", date_review.dates_api),
+    Route("/review/duplicates", dup_review.duplicates_page),
+    Route("/review/duplicates/accept-suggested", dup_review.accept_suggested, methods=["GET", "POST"]),
+    Route("/review/duplicates/{id:int}", dup_review.decide, methods=["POST"]),
+    Route("/api/review/duplicates", dup_review.duplicates_api),
+    # One file: its page, its JSON, and its media, served by id only.
+    *file_routes,
+    Route("/selection", selection, methods=["POST"]),
+    Route("/decisions/{id:int}/undo", undo_decision, methods=["POST"]),
+    Route("/tags", library.tags_page),
+    Route("/tags/suggest", library.tag_suggestions),
+    Route("/api/tags", library.tag_suggestions),
     # Browser uploads (static/upload.js).
     Route("/api/uploads", uploads.create_upload_api, methods=["POST"]),
     Route("/api/uploads/{id:int}", uploads.upload_api),

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from starlette.templating import Jinja2Templates
 
+from jobs.evidence import label_of
+
 # Templates and static files sit beside the packages rather than inside `web/`, so designers can
 # find them without knowing the Python layout; locate them from this file, not the working dir.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +86,7 @@ templates.env.filters["duration"] = duration
 templates.env.filters["eta"] = eta
 templates.env.filters["when"] = when
 templates.env.filters["number"] = number
+templates.env.globals["source_label"] = label_of
 
 # What each import state means to a person; the badge text and the first line of the job panel.
 templates.env.globals["state_labels"] = {

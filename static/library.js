@@ -1,0 +1,41 @@
+// The grid's selection: Shift-click a check box to select the range from the last one clicked,
+// and a live count of what is selected. Without this script the check boxes still work one by one.
+(function () {
+  "use strict";
+  let last = null;
+
+  function boxes(form) {
+    return Array.from(form.querySelectorAll('input[type="checkbox"][name="ids"]'));
+  }
+
+  function updateCount(form) {
+    const label = form.querySelector("[data-selected-count]");
+    if (!label) return;
+    const all = form.querySelector('input[name="all"]');
+    const n = boxes(form).filter((b) => b.checked).length;
+    if (all && all.checked) {
+      label.textContent = "Every file matching the filter is selected.";
+    } else {
+      label.textContent = n ? n + " selected (Shift-click selects a range)." : "Select files with their check boxes (Shift-click selects a range).";
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.name !== "ids") return;
+    const form = box.closest("form[data-select-range]") || document.getElementById(box.getAttribute("form"));
+    if (!form) return;
+    const list = boxes(form);
+    if (event.shiftKey && last && list.includes(last)) {
+      const [a, b] = [list.indexOf(last), list.indexOf(box)].sort((x, y) => x - y);
+      list.slice(a, b + 1).forEach((other) => { other.checked = box.checked; });
+    }
+    last = box;
+    updateCount(form);
+  });
+
+  document.addEventListener("change", function (event) {
+    const target = event.target;
+    if (target instanceof HTMLInputElement && target.name === "all" && target.form) updateCount(target.form);
+  });
+})();

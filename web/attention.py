@@ -1,0 +1,25 @@
+"""What needs a person, counted for the home page: each number links into its queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+
+from storage.library import NEEDS_DATE_REVIEW
+
+# Each count is served by a partial index (migration 0002), so the home page stays instant.
+ATTENTION_SQL = f"""
+SELECT (SELECT count(*) FROM files f WHERE {NEEDS_DATE_REVIEW}) AS dates,
+       (SELECT count(*) FROM dup_groups WHERE class = 'exact' AND resolution IS NULL) AS exact,
+       (SELECT count(*) FROM dup_groups WHERE class = 'same' AND resolution IS NULL) AS same,
+       (SELECT count(*) FROM dup_groups WHERE class = 'similar' AND resolution IS NULL) AS similar,
+       (SELECT count(*) FROM files WHERE status = 'error') AS errors,
+       (SELECT count(*) FROM files WHERE status = 'processed') AS files
+"""
+
+
+async def attention(conn: aiosqlite.Connection) -> dict[str, Any]:
+    async with conn.execute(ATTENTION_SQL) as cursor:
+        row = await cursor.fetchone()
+    return dict(row)

@@ -1,0 +1,181 @@
+"""The duplicate queues (`/review/duplicates?class=exact|same|similar`): one open group at a time,
+its files side by side with the facts that differ marked and the suggested keeper first; keep
+one, keep all, or "not duplicates"; and, behind a confirmation, every suggested keeper at once.
+Nothing is deleted: the files not kept are only set aside from the export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from jobs import duplicates, review
+from web.history import flash
+from web.library import fetch_all, fetch_value
+from web.responses import actor, int_param, see_other, with_params
+from web.templating import number, templates
+from web.writes import write
+
+CLASSES = {"exact": "Exact copies", "same": "Same picture", "similar": "Similar pictures"}
+BULK_CLASSES = ("exact", "same")  # similar pictures are different shots: a person picks each
+
+OPEN_COUNTS_SQL = "SELECT class, count(*) AS n FROM dup_groups WHERE resolution IS NULL GROUP BY class"
+GROUP_SQL = "SELECT * FROM dup_groups WHERE id = ?"
+FIRST_SQL = "SELECT id FROM dup_groups WHERE class = ? AND resolution IS NULL ORDER BY id LIMIT 1"
+NEXT_SQL = "SELECT id FROM dup_groups WHERE class = ? AND resolution IS NULL AND id > ? ORDER BY id LIMIT 1"
+PREV_SQL = "SELECT id FROM dup_groups WHERE class = ? AND resolution IS NULL AND id < ? ORDER BY id DESC LIMIT 1"
+POSITION_SQL = "SELECT count(*) FROM dup_groups WHERE class = ? AND resolution IS NULL AND id <= ?"
+MEMBERS_SQL = """
+SELECT f.id, f.rel_path, f.import_id, f.size, f.real_type, f.mime, f.width, f.height, f.duration, f.thumb_path,
+       f.camera_make, f.camera_model, f.software, f.taken_local, f.taken_offset, f.confidence, f.discarded,
+       f.has_original_date, m.distance,
+       (SELECT group_concat(t.name, ', ') FROM file_tags ft JOIN tags t ON t.id = ft.tag_id
+        WHERE ft.file_id = f.id) AS tags
+FROM dup_members m JOIN files f ON f.id = m.file_id
+WHERE m.group_id = ?
+ORDER BY f.id = (SELECT keeper_id FROM dup_groups WHERE id = m.group_id) DESC, f.id
+"""
+BULK_SQL = """
+SELECT count(DISTINCT g.id) AS groups, count(m.file_id) - count(DISTINCT g.id) AS aside
+FROM dup_groups g JOIN dup_members m ON m.group_id = g.id
+WHERE g.class = ? AND g.resolution IS NULL AND g.keeper_id IS NOT NULL
+"""
+
+# The facts compared side by side; a row whose values differ is marked.
+FACTS = (
+    ("Size", lambda f: f"{f['width']}×{f['height']}" if f["width"] else "—"),
+    ("File size", lambda f: f"{number(round((f['size'] or 0) / 1024))} KB"),
+    ("Type", lambda f: (f["real_type"] or "—").upper()),
+    ("Taken", lambda f: f"{(f['taken_local'] or '—').replace('T', ' ')} {f['taken_offset'] or ''}".strip()),
+    ("Camera original date", lambda f: "yes" if f["has_original_date"] else "no"),
+    ("Camera", lambda f: " ".join(p for p in (f["camera_make"], f["camera_model"]) if p) or "—"),
+    ("Edited with", lambda f: f["software"] or "—"),
+    ("Tags", lambda f: f["tags"] or "—"),
+    ("Import", lambda f: f"#{f['import_id']}"),
+)
+
+
+def kind_of(request: Request) -> str:
+    kind = request.query_params.get("class", "")
+    if kind and kind not in CLASSES:
+        raise HTTPException(400, f"class must be one of {', '.join(CLASSES)}, not {kind!r}")
+    return kind
+
+
+def compare(members: list[Any]) -> list[dict[str, Any]]:
+    rows = []
+    for label, fact in FACTS:
+        values = [fact(m) for m in members]
+        rows.append({"label": label, "values": values, "differs": len(set(values)) > 1})
+    return rows
+
+
+async def queue_state(request: Request) -> dict[str, Any]:
+    conn = request.app.state.read_db
+    counts = {r["class"]: r["n"] for r in await fetch_all(conn, OPEN_COUNTS_SQL)}
+    kind = kind_of(request) or next((k for k in CLASSES if counts.get(k)), "exact")
+    group_id = int_param(request, "group")
+    if group_id is None:
+        group_id = await fetch_value(conn, FIRST_SQL, (kind,))
+    state: dict[str, Any] = {
+        "kind": kind,
+        "classes": CLASSES,
+        "counts": counts,
+        "group": None,
+        "flash": await flash(conn, request.query_params.get("done")),
+        "bulk": kind in BULK_CLASSES and counts.get(kind),
+    }
+    if group_id is None:
+        return state
+    group = next(iter(await fetch_all(conn, GROUP_SQL, (group_id,))), None)
+    if group is None:
+        raise HTTPException(404, f"There is no duplicate group #{group_id}.")
+    members = await fetch_all(conn, MEMBERS_SQL, (group_id,))
+    state.update(
+        kind=group["class"],
+        group=group,
+        members=members,
+        facts=compare(members),
+        next_id=await fetch_value(conn, NEXT_SQL, (group["class"], group_id)),
+        prev_id=await fetch_value(conn, PREV_SQL, (group["class"], group_id)),
+        position=await fetch_value(conn, POSITION_SQL, (group["class"], group_id)),
+    )
+    return state
+
+
+def queue_url(kind: str, **params: Any) -> str:
+    return with_params(f"/review/duplicates?class={kind}", **params)
+
+
+async def duplicates_page(request: Request) -> Response:
+    state = await queue_state(request)
+    state["queue_url"] = queue_url
+    state["back_url"] = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
+    response = templates.TemplateResponse(request, "review_duplicates.html", state)
+    if request.headers.get("hx-boosted"):
+        response.headers["HX-Push-Url"] = state["back_url"]
+    return response
+
+
+async def duplicates_api(request: Request) -> Response:
+    state = await queue_state(request)
+    group = state["group"]
+    body: dict[str, Any] = {"class": state["kind"], "open": state["counts"], "group": None}
+    if group is not None:
+        body["group"] = {
+            "id": group["id"],
+            "class": group["class"],
+            "resolution": group["resolution"],
+            "suggested_keeper": group["keeper_id"],
+            "keeper_reason": group["keeper_reason"],
+            "files": [dict(m) for m in state["members"]],
+            "differs": [f["label"] for f in state["facts"] if f["differs"]],
+        }
+        body.update(next=state["next_id"], previous=state["prev_id"])
+    return JSONResponse(body)
+
+
+def resolve(conn: Any, settings: Any, group_id: int, form: dict[str, str], who: str) -> str:
+    batch = review.new_batch()
+    action = form.get("action")
+    if action == "keep" and form.get("file", "").isdigit():
+        duplicates.keep(conn, settings, group_id, int(form["file"]), who, batch)
+    elif action == "keep_all":
+        duplicates.keep_all(conn, group_id, who, batch)
+    elif action == "not_duplicates":
+        duplicates.not_duplicates(conn, group_id, who, batch)
+    else:
+        raise ValueError("choose keep, keep all or not duplicates")
+    return batch
+
+
+async def decide(request: Request) -> Response:
+    group_id = request.path_params["id"]
+    conn = request.app.state.read_db
+    group = next(iter(await fetch_all(conn, GROUP_SQL, (group_id,))), None)
+    if group is None:
+        raise HTTPException(404, f"There is no duplicate group #{group_id}.")
+    async with request.form() as form:
+        fields = {k: str(v) for k, v in form.items()}
+    nxt = await fetch_value(conn, NEXT_SQL, (group["class"], group_id))
+    try:
+        batch = await write(request.app, resolve, request.app.state.settings, group_id, fields, actor(request))
+    except ValueError as bad:
+        raise HTTPException(400, str(bad)) from None
+    return see_other(queue_url(group["class"], group=nxt, done=batch))
+
+
+async def accept_suggested(request: Request) -> Response:
+    """GET: say exactly what will happen and ask; POST: keep every suggested file of the class."""
+    kind = kind_of(request) or "exact"
+    if kind not in BULK_CLASSES:
+        raise HTTPException(400, "Similar pictures are different shots: choose the one to keep in each group.")
+    if request.method == "POST":
+        batch = review.new_batch()
+        await write(request.app, duplicates.keep_suggested, request.app.state.settings, kind, actor(request), batch)
+        return see_other(queue_url(kind, done=batch))
+    row = (await fetch_all(request.app.state.read_db, BULK_SQL, (kind,)))[0]
+    context = {"kind": kind, "label": CLASSES[kind], "groups": row["groups"], "aside": row["aside"]}
+    return templates.TemplateResponse(request, "confirm_keepers.html", context)
