@@ -22,26 +22,6 @@ from storage.settings import Settings
 CHUNK = 500
 GROUP_KINDS = ("keep", "keep_all", "not_duplicates")
 
-# rtrim(path, every character but "/") leaves the folder part: "a/b/IMG.jpg" -> "a/b/".
-SAME_FOLDER = "rtrim(f.rel_path, replace(f.rel_path, '/', '')) = rtrim(this.rel_path, replace(this.rel_path, '/', ''))"
-
-# Files in the date queue that share a folder (or a camera) with a file, and have a candidate from
-# the same source: "apply to the rest of this folder" offers exactly these.
-SAME_PATTERN_SQL = f"""
-SELECT f.id, e.id AS evidence_id FROM files f
-JOIN files this ON this.id = :file_id
-JOIN evidence e ON e.file_id = f.id AND e.source = :source AND e.local_time IS NOT NULL AND e.merged_from IS NULL
-WHERE {NEEDS_DATE_REVIEW} AND f.id != this.id
-  AND CASE :scope
-      WHEN 'folder' THEN f.import_id = this.import_id
-           AND {SAME_FOLDER}
-      ELSE f.camera_make IS this.camera_make AND f.camera_model IS this.camera_model
-           AND this.camera_model IS NOT NULL
-      END
-GROUP BY f.id
-"""
-
-
 def new_batch() -> str:
     return uuid.uuid4().hex
 
@@ -128,7 +108,9 @@ def apply_pattern(
     conn: sqlite3.Connection, settings: Settings, file_id: int, source: str, scope: str, actor: str
 ) -> tuple[str, int]:
     """Take `source`'s time for every queued file in the same folder (or from the same camera)."""
-    rows = conn.execute(SAME_PATTERN_SQL, {"file_id": file_id, "source": source, "scope": scope}).fetchall()
+    if scope not in PATTERN_SQL:
+        return new_batch(), 0
+    rows = conn.execute(PATTERN_SQL[scope], {"file_id": file_id, "source": source}).fetchall()
     return accept_evidence(conn, settings, {r["id"]: r["evidence_id"] for r in rows}, actor)
 
 
@@ -216,17 +198,30 @@ def undo(conn: sqlite3.Connection, settings: Settings, decision_id: int, actor: 
 
 # The files a shift can cover besides the one on screen: its folder, or its camera in its import.
 # A wrong camera clock is wrong for every picture it took, trusted or not, so these are not limited
-# to the queue.
+# to the queue. The folder is a range of the name index: "a/b/" <= path < "a/b/\U0010ffff", with
+# no further "/" (rtrim of every character but "/" leaves a path's folder part: "a/b/IMG.jpg" -> "a/b/").
 SCOPE_SQL = {
     "folder": """
-        SELECT f.id FROM files f JOIN files this ON this.id = :file_id
-        WHERE f.import_id = this.import_id AND f.status = 'processed' AND f.discarded = 0
-          AND """ + SAME_FOLDER,
+        WITH this AS (SELECT import_id, rtrim(rel_path, replace(rel_path, '/', '')) AS folder
+                      FROM files WHERE id = :file_id)
+        SELECT f.id FROM this JOIN files f ON f.rel_path >= this.folder AND f.rel_path < this.folder || char(1114111)
+        WHERE f.import_id = this.import_id AND instr(substr(f.rel_path, length(this.folder) + 1), '/') = 0
+          AND f.status = 'processed' AND f.discarded = 0""",
     "camera": """
-        SELECT f.id FROM files f JOIN files this ON this.id = :file_id
-        WHERE f.import_id = this.import_id AND f.status = 'processed' AND f.discarded = 0
-          AND this.camera_model IS NOT NULL
-          AND f.camera_make IS this.camera_make AND f.camera_model IS this.camera_model""",
+        SELECT f.id FROM files this JOIN files f
+          ON f.camera_make = this.camera_make AND f.camera_model = this.camera_model AND f.import_id = this.import_id
+        WHERE this.id = :file_id AND f.status = 'processed' AND f.discarded = 0""",
+}
+# Files of that scope still in the date queue with a candidate from the same source: what
+# "use the file name for the other 37 files in this folder" covers.
+PATTERN_SQL = {
+    scope: f"""
+        SELECT f.id, min(e.id) AS evidence_id FROM ({sql}) AS s JOIN files f ON f.id = s.id
+        JOIN evidence e ON e.file_id = f.id AND e.source = :source AND e.local_time IS NOT NULL
+                       AND e.merged_from IS NULL
+        WHERE {NEEDS_DATE_REVIEW} AND f.id != :file_id
+        GROUP BY f.id"""
+    for scope, sql in SCOPE_SQL.items()
 }
 
 

@@ -17,9 +17,15 @@ from urllib.parse import urlencode
 CONFIDENCES = ("high", "medium", "low", "none")
 PROBLEMS = ("dates", "exact", "same", "similar", "errors", "discarded")
 TYPES = ("image", "video")
-SORTS = {"date": "f.taken_key", "name": "f.rel_path", "size": "f.size_key"}
+SORTS = {"date": "f.taken_key", "name": "f.rel_path", "size": "f.size_key", "imported": "f.id"}
 ORDERS = ("asc", "desc")
 PER_PAGE, MAX_PER_PAGE = 60, 500
+# Counting stops here: past a thousand, "more than 1,000" says all a person needs, and an exact
+# count of a broad filter would read the whole library on every page.
+COUNT_CAP = 1000
+# A tag on more files than this is found by walking the sort order and checking membership (the
+# page fills early); a smaller one by sorting just its files.
+TAG_WALK_FROM = 3000
 
 # Must match the partial index files_date_review term for term.
 NEEDS_DATE_REVIEW = (
@@ -145,15 +151,16 @@ def cursor(text: str) -> tuple[str, int]:
 
 
 def cursor_for(view: View, row: Any) -> str:
-    key = {"date": row["taken_key"], "name": row["rel_path"], "size": row["size_key"]}[view.sort]
+    key = {"date": row["taken_key"], "name": row["rel_path"], "size": row["size_key"], "imported": ""}[view.sort]
     return f"{key},{row['id']}"
 
 
 # SQL ---------------------------------------------------------------------------------------------
 
 
-def where(view: View) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause and its parameters for the view's filters (not the page position)."""
+def where(view: View, tag_files: int = 0) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and its parameters for the view's filters (not the page position).
+    `tag_files` (how many files carry the tag) picks the cheaper plan for a tag filter."""
     terms = ["f.status != 'skipped'"]
     params: dict[str, Any] = {}
     if view.problem:
@@ -169,8 +176,10 @@ def where(view: View) -> tuple[str, dict[str, Any]]:
         terms.append("f.confidence = :confidence")
         params["confidence"] = view.confidence
     if view.tag:
+        # "+f.id" keeps SQLite from driving the query by the tag's ids, so it walks the sort index.
+        walk = "+" if tag_files > TAG_WALK_FROM else ""
         terms.append(
-            "f.id IN (SELECT ft.file_id FROM file_tags ft JOIN tags t ON t.id = ft.tag_id WHERE t.name = :tag)"
+            f"{walk}f.id IN (SELECT ft.file_id FROM file_tags ft JOIN tags t ON t.id = ft.tag_id WHERE t.name = :tag)"
         )
         params["tag"] = view.tag
     if view.date_from:
@@ -188,27 +197,35 @@ def where(view: View) -> tuple[str, dict[str, Any]]:
     return " AND ".join(terms), params
 
 
-def page_sql(view: View) -> tuple[str, dict[str, Any]]:
+def page_sql(view: View, tag_files: int = 0) -> tuple[str, dict[str, Any]]:
     """One page of tiles (per + 1 rows: the extra one says whether there is a next page)."""
-    clause, params = where(view)
+    clause, params = where(view, tag_files)
     key = SORTS[view.sort]
     direction = "DESC" if view.order == "desc" else "ASC"
     if view.after is not None:
         value, last_id = cursor(view.after)
-        clause += f" AND ({key}, f.id) {'<' if direction == 'DESC' else '>'} (:after_key, :after_id)"
-        params["after_key"] = int(value) if view.sort == "size" and _is_int(value) else value
-        params["after_id"] = last_id
+        clause += " AND " + beyond(view, ">" if direction == "ASC" else "<", params, value, last_id)
     params["limit"] = view.per + 1
+    order = f"{key} {direction}, f.id {direction}" if key != "f.id" else f"f.id {direction}"
+    # The page's ids first, then its columns: a tile's group markers are read for 61 files, not for
+    # every file a sort had to look at.
     sql = (
-        f"SELECT {TILE_COLUMNS} FROM files f WHERE {clause}"
-        f" ORDER BY {key} {direction}, f.id {direction} LIMIT :limit"
+        f"SELECT {TILE_COLUMNS} FROM files f"
+        f" JOIN (SELECT f.id FROM files f WHERE {clause} ORDER BY {order} LIMIT :limit) AS page ON page.id = f.id"
+        f" ORDER BY {order}"
     )
     return sql, params
 
 
-def count_sql(view: View) -> tuple[str, dict[str, Any]]:
-    clause, params = where(view)
-    return f"SELECT count(*) FROM files f WHERE {clause}", params
+def count_sql(view: View, cap: int | None = COUNT_CAP, tag_files: int = 0) -> tuple[str, dict[str, Any]]:
+    """How many files the view matches, counting no further than `cap` (None: all)."""
+    clause, params = where(view, tag_files)
+    if cap is None:
+        return f"SELECT count(*) FROM files f WHERE {clause}", params
+    return f"SELECT count(*) FROM (SELECT 1 FROM files f WHERE {clause} LIMIT {int(cap) + 1})", params
+
+
+TAG_FILES_SQL = "SELECT count(*) FROM file_tags ft JOIN tags t ON t.id = ft.tag_id WHERE t.name = ?"
 
 
 def ids_sql(view: View) -> tuple[str, dict[str, Any]]:
@@ -228,17 +245,18 @@ def neighbour_sql(view: View, row: Any, forward: bool) -> tuple[str, dict[str, A
 def position_sql(view: View, row: Any) -> tuple[str, dict[str, Any]]:
     """How many files come before `row` in the view's order (its place in a queue, from 0)."""
     clause, params = where(view)
-    key = SORTS[view.sort]
-    params["key"] = cursor(cursor_for(view, row))[0]
-    if view.sort == "size":
-        params["key"] = int(params["key"])
-    params["id"] = row["id"]
-    op = ">" if view.order == "desc" else "<"
-    return f"SELECT count(*) FROM files f WHERE {clause} AND ({key}, f.id) {op} (:key, :id)", params
+    value, _ = cursor(cursor_for(view, row))
+    before = beyond(view, ">" if view.order == "desc" else "<", params, value, row["id"])
+    return f"SELECT count(*) FROM files f WHERE {clause} AND {before}", params
 
 
-def _is_int(text: str) -> bool:
-    return text.lstrip("-").isdigit()
+def beyond(view: View, op: str, params: dict[str, Any], value: str, last_id: int) -> str:
+    """The keyset condition "after (value, id) in the sort order", as one index range."""
+    params["after_id"] = last_id
+    if view.sort == "imported":
+        return f"f.id {op} :after_id"
+    params["after_key"] = int(value) if view.sort == "size" and value.lstrip("-").isdigit() else value
+    return f"({SORTS[view.sort]}, f.id) {op} (:after_key, :after_id)"
 
 
 def tile_record(row: Any) -> dict[str, Any]:

@@ -35,8 +35,7 @@ SELECT id, source, raw, local_time, utc_offset, is_utc, precision, merged_from F
 WHERE file_id = ? ORDER BY local_time IS NULL, id
 """
 SCOPE_COUNT_SQL = {scope: f"SELECT count(*) FROM ({sql})" for scope, sql in review.SCOPE_SQL.items()}
-PATTERN_COUNT_SQL = f"SELECT count(*) FROM ({review.SAME_PATTERN_SQL})"
-QUEUE_DEFAULTS = {"problem": "dates", "sort": "name"}
+PATTERN_COUNT_SQL = {scope: f"SELECT count(*) FROM ({sql})" for scope, sql in review.PATTERN_SQL.items()}
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +44,9 @@ def zone_names() -> list[str]:
 
 
 def queue_view(request: Request) -> View:
-    return replace(view_from(request, sort="name"), problem="dates")
+    # Import order by default: a folder's files come together, as the scan walked them, and the
+    # queue's partial index serves position and neighbours without sorting.
+    return replace(view_from(request, sort="imported"), problem="dates")
 
 
 def candidates(rows: list[Any], zone: str | None) -> list[dict[str, Any]]:
@@ -78,7 +79,7 @@ async def queue_state(request: Request, file_id: int | None = None) -> dict[str,
     state: dict[str, Any] = {
         "view": view,
         "filter_query": filter_query(replace(view, problem=None)),
-        "total": await fetch_value(conn, *count_sql(view)),
+        "total": await fetch_value(conn, *count_sql(view, cap=None)),
         "file": row,
         "flash": await flash(conn, request.query_params.get("done")),
     }
@@ -116,8 +117,8 @@ async def pattern_offers(request: Request, done: dict[str, Any] | None) -> list[
         return []
     offers = []
     for scope in ("folder", "camera"):
-        params = {"file_id": done["row"]["file_id"], "source": payload["accepted"], "scope": scope}
-        count = await fetch_value(request.app.state.read_db, PATTERN_COUNT_SQL, params)
+        params = {"file_id": done["row"]["file_id"], "source": payload["accepted"]}
+        count = await fetch_value(request.app.state.read_db, PATTERN_COUNT_SQL[scope], params)
         if count:
             offers.append({"scope": scope, "count": count, "source": payload["accepted"],
                            "file_id": done["row"]["file_id"]})
@@ -127,7 +128,7 @@ async def pattern_offers(request: Request, done: dict[str, Any] | None) -> list[
 def queue_url(view: View, **params: Any) -> str:
     base = "/review/dates"
     query = filter_query(replace(view, problem=None))
-    if view.sort != "name" or view.order != "asc":
+    if view.sort != "imported" or view.order != "asc":
         query = "&".join(p for p in (query, f"sort={view.sort}&order={view.order}") if p)
     return with_params(f"{base}?{query}" if query else base, **params)
 

@@ -12,6 +12,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from jobs.tagging import SUGGEST_SQL, TAG_COUNTS_SQL
 from storage.library import (
+    COUNT_CAP,
+    TAG_FILES_SQL,
     BadFilter,
     View,
     count_sql,
@@ -30,6 +32,15 @@ from web.templating import templates
 IMPORTS_SQL = "SELECT id, label, root FROM imports ORDER BY id DESC LIMIT 200"
 # The grid's tag list is a plain read of names; counting uses would cost a scan of every tagging.
 TAGS_SQL = "SELECT name FROM tags ORDER BY name COLLATE NOCASE LIMIT 300"
+
+
+async def tag_files(conn: aiosqlite.Connection, view: View) -> int:
+    return await fetch_value(conn, TAG_FILES_SQL, (view.tag,)) if view.tag else 0
+
+
+async def count(conn: aiosqlite.Connection, view: View) -> int:
+    """Matches, up to COUNT_CAP + 1 (shown as "more than 1,000")."""
+    return await fetch_value(conn, *count_sql(view, tag_files=await tag_files(conn, view)))
 
 
 def view_from(request: Request, **defaults: Any) -> View:
@@ -52,7 +63,7 @@ async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Any = ()) ->
 
 async def read_page(conn: aiosqlite.Connection, view: View) -> tuple[list[Any], str | None]:
     """The page's rows and the URL query of the next page (None on the last one)."""
-    rows = await fetch_all(conn, *page_sql(view))
+    rows = await fetch_all(conn, *page_sql(view, await tag_files(conn, view)))
     more = len(rows) > view.per
     rows = rows[: view.per]
     return rows, query_string(view, after=cursor_for(view, rows[-1])) if more and rows else None
@@ -69,7 +80,8 @@ async def library_page(request: Request) -> Response:
         "this_query": query_string(view),
         "filter_query": filter_query(view),
         "filtered": is_filtered(view),
-        "total": await fetch_value(conn, *count_sql(view)),
+        "total": await count(conn, view),
+        "count_cap": COUNT_CAP,
         "imports": await fetch_all(conn, IMPORTS_SQL),
         "tags": await fetch_all(conn, TAGS_SQL),
         "flash": await flash(conn, request.query_params.get("done")),
@@ -85,11 +97,14 @@ async def library_page(request: Request) -> Response:
 async def library_api(request: Request) -> Response:
     view = view_from(request)
     rows, next_query = await read_page(request.app.state.read_db, view)
+    total = await count(request.app.state.read_db, view)
     return JSONResponse(
         {
             "files": [tile_record(r) for r in rows],
             "next": f"/api/library?{next_query}" if next_query else None,
-            "total": await fetch_value(request.app.state.read_db, *count_sql(view)),
+            # Past the cap the count is a floor: "more than 1,000".
+            "total": min(total, COUNT_CAP),
+            "total_exact": total <= COUNT_CAP,
         }
     )
 

@@ -21,6 +21,7 @@ CREATE INDEX files_taken_key ON files (taken_key, id);
 CREATE INDEX files_import_taken_key ON files (import_id, taken_key, id);
 CREATE INDEX files_confidence_key ON files (confidence, taken_key, id);
 CREATE INDEX files_name ON files (rel_path, id);
+CREATE INDEX files_camera ON files (camera_make, camera_model, import_id);
 CREATE INDEX files_size_key ON files (size_key, id);
 CREATE INDEX files_discarded ON files (id) WHERE discarded = 1;
 CREATE INDEX files_errors ON files (id) WHERE status = 'error';
