@@ -20,8 +20,13 @@ ALTER TABLE files ADD COLUMN size_key INTEGER GENERATED ALWAYS AS (coalesce(size
 CREATE INDEX files_taken_key ON files (taken_key, id);
 CREATE INDEX files_import_taken_key ON files (import_id, taken_key, id);
 CREATE INDEX files_confidence_key ON files (confidence, taken_key, id);
-CREATE INDEX files_name ON files (rel_path, id);
-CREATE INDEX files_camera ON files (camera_make, camera_model, import_id);
+-- Sorted by name, and covering for a name search's count (status and discarded are always asked).
+CREATE INDEX files_name ON files (rel_path, id, status, discarded);
+-- A file's folder within its import ("a/b/" for "a/b/IMG.jpg"; rtrim of every character but "/"),
+-- and indexes that count "all 18,000 files in this folder / from this camera" without reading rows.
+ALTER TABLE files ADD COLUMN folder TEXT GENERATED ALWAYS AS (rtrim(rel_path, replace(rel_path, '/', ''))) VIRTUAL;
+CREATE INDEX files_folder ON files (import_id, folder, status, discarded);
+CREATE INDEX files_camera ON files (camera_make, camera_model, import_id, status, discarded);
 CREATE INDEX files_size_key ON files (size_key, id);
 CREATE INDEX files_discarded ON files (id) WHERE discarded = 1;
 CREATE INDEX files_errors ON files (id) WHERE status = 'error';
