@@ -48,8 +48,8 @@ def hex64(value: int | None) -> str | None:
     return None if value is None else f"{value & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
-def file_record(row: Any) -> dict[str, Any]:
-    """One API row: what a file is, where it came from, and what analysis found."""
+def core_record(row: Any) -> dict[str, Any]:
+    """What every listing says about a file: what it is, where it came from, and its date."""
     return {
         "id": row["id"],
         "import_id": row["import_id"],
@@ -59,6 +59,21 @@ def file_record(row: Any) -> dict[str, Any]:
         "size": row["size"],
         "type": row["real_type"],
         "mime": row["mime"],
+        "taken": row["taken_local"],
+        "offset": row["taken_offset"],
+        "zone": row["taken_zone"],
+        "precision": row["taken_precision"],
+        "date_source": row["taken_source"],
+        "confidence": row["confidence"],
+        "conflict": bool(row["conflict"]),
+        "discarded": bool(row["discarded"]),
+    }
+
+
+def file_record(row: Any) -> dict[str, Any]:
+    """One API row: the core record with the hashes, facts and groups analysis found."""
+    return {
+        **core_record(row),
         "sha256": row["sha256"],
         "phash": hex64(row["phash"]),
         "dhash": hex64(row["dhash"]),
@@ -66,19 +81,11 @@ def file_record(row: Any) -> dict[str, Any]:
         "height": row["height"],
         "duration": row["duration"],
         "camera": " ".join(p for p in (row["camera_make"], row["camera_model"]) if p) or None,
-        "taken": row["taken_local"],
-        "offset": row["taken_offset"],
-        "zone": row["taken_zone"],
-        "precision": row["taken_precision"],
-        "date_source": row["taken_source"],
         "offset_source": row["offset_source"],
-        "confidence": row["confidence"],
-        "conflict": bool(row["conflict"]),
         "reasons": json.loads(row["reasons"]) if row["reasons"] else [],
         "tags": json.loads(row["tags"]) if row["tags"] else [],
         "exact_group": row["exact_group"],
         "same_group": row["same_group"],
         "similar_group": row["similar_group"],
         "suggested_keeper": bool(row["suggested_keeper"]),
-        "discarded": bool(row["discarded"]),
     }

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from storage.files import core_record
+
 CONFIDENCES = ("high", "medium", "low", "none")
 PROBLEMS = ("dates", "exact", "same", "similar", "errors", "discarded")
 TYPES = ("image", "video")
@@ -261,22 +263,4 @@ def beyond(view: View, op: str, params: dict[str, Any], value: str, last_id: int
 
 def tile_record(row: Any) -> dict[str, Any]:
     """A tile as JSON: what the grid shows about one file."""
-    return {
-        "id": row["id"],
-        "import_id": row["import_id"],
-        "path": row["rel_path"],
-        "status": row["status"],
-        "reason": row["status_reason"],
-        "size": row["size"],
-        "type": row["real_type"],
-        "mime": row["mime"],
-        "taken": row["taken_local"],
-        "offset": row["taken_offset"],
-        "zone": row["taken_zone"],
-        "precision": row["taken_precision"],
-        "date_source": row["taken_source"],
-        "confidence": row["confidence"],
-        "conflict": bool(row["conflict"]),
-        "discarded": bool(row["discarded"]),
-        "open_groups": sorted(set((row["open_groups"] or "").split(",")) - {""}),
-    }
+    return {**core_record(row), "open_groups": sorted(set((row["open_groups"] or "").split(",")) - {""})}

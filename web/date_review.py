@@ -21,7 +21,7 @@ from jobs.corrections import BadCorrection, from_evidence, shift_minutes, typed_
 from storage.library import TILE_COLUMNS, View, count_sql, filter_query, neighbour_sql, page_sql, position_sql
 from web.history import flash
 from web.library import fetch_all, fetch_value, view_from
-from web.responses import actor, int_param, see_other, with_params
+from web.responses import actor, int_param, page_at_address, see_other, with_params
 from web.templating import templates
 from web.writes import write
 
@@ -138,12 +138,7 @@ async def dates_page(request: Request) -> Response:
     state["queue_url"] = queue_url
     state["queue_query"] = queue_url(state["view"])[len("/review/dates") :]
     state["zones"] = zone_names()
-    state["back_url"] = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    response = templates.TemplateResponse(request, "review_dates.html", state)
-    if request.headers.get("hx-boosted"):
-        # A boosted form followed our redirect here: put this page's address in the location bar.
-        response.headers["HX-Push-Url"] = state["back_url"]
-    return response
+    return page_at_address(request, "review_dates.html", state)
 
 
 async def dates_api(request: Request) -> Response:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from jobs import duplicates, review
 from web.history import flash
 from web.library import fetch_all, fetch_value
-from web.responses import actor, int_param, see_other, with_params
+from web.responses import actor, int_param, page_at_address, see_other, with_params
 from web.templating import number, templates
 from web.writes import write
 
@@ -112,11 +112,7 @@ def queue_url(kind: str, **params: Any) -> str:
 async def duplicates_page(request: Request) -> Response:
     state = await queue_state(request)
     state["queue_url"] = queue_url
-    state["back_url"] = str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
-    response = templates.TemplateResponse(request, "review_duplicates.html", state)
-    if request.headers.get("hx-boosted"):
-        response.headers["HX-Push-Url"] = state["back_url"]
-    return response
+    return page_at_address(request, "review_duplicates.html", state)
 
 
 async def duplicates_api(request: Request) -> Response:

@@ -87,3 +87,13 @@ def with_params(url: str, **params: object) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += [(k, str(v)) for k, v in params.items() if v is not None]
     return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
+def page_at_address(request: Request, template: str, context: dict) -> Response:
+    """A page that knows its own address (`back_url`, for the forms that return to it). When a
+    boosted HTMX form followed a redirect here, the location bar is told this address too."""
+    context["back_url"] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = templates.TemplateResponse(request, template, context)
+    if request.headers.get("hx-boosted"):
+        response.headers["HX-Push-Url"] = context["back_url"]
+    return response
