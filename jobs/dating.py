@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from jobs.dates import Context, Decision, decide
 from jobs.zones import system_zone
-from storage.db import transaction, utc_now
+from storage.db import transaction
 from storage.settings import Settings
 
 BATCH = 500
@@ -171,38 +171,6 @@ def share_live_photo_times(conn: sqlite3.Connection, import_id: int) -> None:
             """,
             pairs,
         )
-
-
-def record_date_decision(
-    conn: sqlite3.Connection,
-    settings: Settings,
-    file_id: int,
-    local: str,
-    offset: str | None,
-    zone: str | None,
-    actor: str,
-) -> int:
-    """A person sets a file's date: an append-only decision row, then the engine decides again
-    (a user decision outranks every source). Returns the decision's id."""
-    payload = {"local": local, "offset": offset, "zone": zone}
-    with transaction(conn):
-        decision_id = conn.execute(
-            "INSERT INTO decisions (kind, file_id, payload, actor, created_at) VALUES ('date', ?, ?, ?, ?)",
-            (file_id, json.dumps(payload), actor, utc_now()),
-        ).lastrowid
-    redate(conn, [file_id], settings)
-    return decision_id
-
-
-def undo_decision(conn: sqlite3.Connection, settings: Settings, decision_id: int, actor: str) -> None:
-    """Undo is a decision too: the history keeps both rows, and the engine decides again."""
-    with transaction(conn):
-        row = conn.execute("SELECT file_id FROM decisions WHERE id = ?", (decision_id,)).fetchone()
-        conn.execute(
-            "INSERT INTO decisions (kind, file_id, undoes, actor, created_at) VALUES ('undo', ?, ?, ?, ?)",
-            (row["file_id"], decision_id, actor, utc_now()),
-        )
-    redate(conn, [row["file_id"]], settings)
 
 
 def redate_all(conn: sqlite3.Connection, settings: Settings) -> int:

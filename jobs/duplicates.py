@@ -12,6 +12,7 @@ import sqlite3
 from collections import defaultdict
 
 from jobs.dating import redate
+from jobs.decisions import record_group
 from jobs.grouping import DEFAULTS, Group, Item, Thresholds, group
 from storage.db import transaction, utc_now
 from storage.files import HASH_COLUMNS
@@ -160,15 +161,6 @@ def group_members(conn: sqlite3.Connection, group_id: int) -> list[int]:
     ]
 
 
-def record(
-    conn: sqlite3.Connection, kind: str, group_id: int, payload: dict, actor: str, batch: str | None = None
-) -> int:
-    return conn.execute(
-        "INSERT INTO decisions (kind, group_id, payload, actor, created_at, batch) VALUES (?, ?, ?, ?, ?, ?)",
-        (kind, group_id, json.dumps(payload), actor, utc_now(), batch),
-    ).lastrowid
-
-
 def keep(
     conn: sqlite3.Connection,
     settings: Settings,
@@ -185,7 +177,7 @@ def keep(
         raise ValueError(f"file {keeper} is not in group {group_id}")
     others = [f for f in files if f != keeper]
     with transaction(conn):
-        record(conn, "keep", group_id, {"files": files, "keeper": keeper, "discarded": others}, actor, batch)
+        record_group(conn, "keep", group_id, {"files": files, "keeper": keeper, "discarded": others}, actor, batch)
         marks = ",".join("?" * len(others))
         conn.execute(f"UPDATE files SET discarded = 1 WHERE id IN ({marks})", others)
         conn.execute(
@@ -241,12 +233,12 @@ def reopen_group(conn: sqlite3.Connection, group_id: int, kind: str, payload: di
 
 def keep_all(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> None:
     with transaction(conn):
-        record(conn, "keep_all", group_id, {"files": group_members(conn, group_id)}, actor, batch)
+        record_group(conn, "keep_all", group_id, {"files": group_members(conn, group_id)}, actor, batch)
         conn.execute("UPDATE dup_groups SET resolution = 'keep_all' WHERE id = ?", (group_id,))
 
 
 def not_duplicates(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> None:
     """These files are different pictures: they will never be grouped together again."""
     with transaction(conn):
-        record(conn, "not_duplicates", group_id, {"files": group_members(conn, group_id)}, actor, batch)
+        record_group(conn, "not_duplicates", group_id, {"files": group_members(conn, group_id)}, actor, batch)
         conn.execute("UPDATE dup_groups SET resolution = 'not_duplicates' WHERE id = ?", (group_id,))

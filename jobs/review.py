@@ -9,36 +9,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
-from collections.abc import Iterable
 
 from jobs import duplicates, tagging
 from jobs.corrections import from_evidence, shifted
 from jobs.dating import redate
+from jobs.decisions import chunks, new_batch, record_files
 from storage.db import transaction, utc_now
 from storage.library import NEEDS_DATE_REVIEW
 from storage.settings import Settings
 
-CHUNK = 500
 GROUP_KINDS = ("keep", "keep_all", "not_duplicates")
-
-def new_batch() -> str:
-    return uuid.uuid4().hex
-
-
-def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    ids = list(ids)
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
-
-
-def _record(conn: sqlite3.Connection, kind: str, rows: list[tuple[int, dict]], actor: str, batch: str) -> None:
-    now = utc_now()
-    conn.executemany(
-        "INSERT INTO decisions (kind, file_id, payload, actor, created_at, batch) VALUES (?, ?, ?, ?, ?, ?)",
-        [(kind, file_id, json.dumps(payload), actor, now, batch) for file_id, payload in rows],
-    )
-
 
 def _current(conn: sqlite3.Connection, ids: list[int]) -> list[sqlite3.Row]:
     rows: list[sqlite3.Row] = []
@@ -64,7 +44,7 @@ def set_dates(
     again. Returns the batch id."""
     batch = batch or new_batch()
     with transaction(conn):
-        _record(conn, kind, list(payloads.items()), actor, batch)
+        record_files(conn, kind, payloads.items(), actor, batch)
     redate(conn, payloads, settings)
     return batch
 
@@ -143,7 +123,7 @@ def set_discarded(conn: sqlite3.Connection, ids: list[int], discarded: bool, act
                     f"SELECT id FROM files WHERE id IN ({marks}) AND discarded = ?", (*chunk, int(not discarded))
                 )
             ]
-            _record(conn, "discard" if discarded else "undiscard", [(f, {}) for f in todo], actor, batch)
+            record_files(conn, "discard" if discarded else "undiscard", [(f, {}) for f in todo], actor, batch)
             conn.executemany("UPDATE files SET discarded = ? WHERE id = ?", [(int(discarded), f) for f in todo])
             changed += len(todo)
     return batch, changed

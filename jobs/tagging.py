@@ -11,18 +11,17 @@ Text such as `<` or `"` stays as it is; the web escapes it.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
+from jobs.decisions import chunks, record_files
 from jobs.names import MONTHS
-from storage.db import transaction, utc_now
+from storage.db import transaction
 
 MAX_TAG_LENGTH = 60
 FOLDER_NAME_LIMIT = 255
-IN_CHUNK = 500  # ids per "IN (...)" list, well under SQLite's variable limit
 
 # Folder names that say where the files came from rather than what is in them. Compared casefolded,
 # after dates and a trailing counter such as "(2)" are taken off; add to the list freely.
@@ -248,11 +247,9 @@ def add_tags(
     if not names or not file_ids:
         return 0
     added = 0
-    now = utc_now()
     with transaction(conn):
         for name in names:
             tag_id, stored_name = tag_row(conn, name)
-            payload = json.dumps({"tag": stored_name}, ensure_ascii=False)
             for chunk in chunks(file_ids):
                 marks = ",".join("?" * len(chunk))
                 new = [
@@ -267,11 +264,7 @@ def add_tags(
                     "INSERT INTO file_tags (file_id, tag_id, origin) VALUES (?, ?, 'user')",
                     [(file_id, tag_id) for file_id in new],
                 )
-                conn.executemany(
-                    "INSERT INTO decisions (kind, file_id, payload, actor, created_at, batch)"
-                    " VALUES ('tag', ?, ?, ?, ?, ?)",
-                    [(file_id, payload, actor, now, batch) for file_id in new],
-                )
+                record_files(conn, "tag", [(file_id, {"tag": stored_name}) for file_id in new], actor, batch)
                 added += len(new)
     return added
 
@@ -285,7 +278,6 @@ def remove_tags(
     if not names or not file_ids:
         return 0
     removed = 0
-    now = utc_now()
     with transaction(conn):
         for name in names:
             found = conn.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
@@ -298,19 +290,8 @@ def remove_tags(
                     f"DELETE FROM file_tags WHERE tag_id = ? AND file_id IN ({marks}) RETURNING file_id, origin",
                     (tag_id, *chunk),
                 ).fetchall()
-                conn.executemany(
-                    "INSERT INTO decisions (kind, file_id, payload, actor, created_at, batch)"
-                    " VALUES ('untag', ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            file_id,
-                            json.dumps({"tag": stored_name, "origin": origin}, ensure_ascii=False),
-                            actor,
-                            now,
-                            batch,
-                        )
-                        for file_id, origin in gone
-                    ],
+                record_files(
+                    conn, "untag", [(f, {"tag": stored_name, "origin": origin}) for f, origin in gone], actor, batch
                 )
                 removed += len(gone)
     return removed
@@ -339,10 +320,3 @@ def tag_row(conn: sqlite3.Connection, name: str) -> tuple[int, str]:
     conn.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,))
     row = conn.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
     return row[0], row[1]
-
-
-def chunks(ids: list[int]) -> Iterator[list[int]]:
-    """The ids, each once, in lists short enough for one IN (...)."""
-    distinct = list(dict.fromkeys(ids))
-    for start in range(0, len(distinct), IN_CHUNK):
-        yield distinct[start : start + IN_CHUNK]

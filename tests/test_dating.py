@@ -38,7 +38,8 @@ def test_nearest_zone_within_six_hours_only():
 
 
 def test_a_persons_date_wins_is_kept_in_history_and_can_be_undone(tmp_path):
-    from jobs.dating import record_date_decision, redate, undo_decision
+    from jobs.dating import redate
+    from jobs.review import set_dates, undo
     from storage.settings import Settings
 
     settings = Settings(data_dir=tmp_path, timezone="Europe/Berlin")
@@ -56,13 +57,13 @@ def test_a_persons_date_wins_is_kept_in_history_and_can_be_undone(tmp_path):
     engine = tuple(conn.execute("SELECT taken_local, confidence FROM files").fetchone())
     assert engine == ("2019-07-04T18:30:45", "medium")
 
-    decision = record_date_decision(
-        conn, settings, file_id, "2019-07-05T09:00:00", "+02:00", "Europe/Berlin", "anna"
-    )
+    payload = {"local": "2019-07-05T09:00:00", "offset": "+02:00", "zone": "Europe/Berlin"}
+    batch = set_dates(conn, settings, {file_id: payload}, "anna")
+    decision = conn.execute("SELECT id FROM decisions WHERE batch = ?", (batch,)).fetchone()[0]
     row = conn.execute("SELECT taken_local, taken_offset, confidence, taken_source FROM files").fetchone()
     assert tuple(row) == ("2019-07-05T09:00:00", "+02:00", "high", "User")
 
-    undo_decision(conn, settings, decision, "anna")
+    undo(conn, settings, decision, "anna")
     assert tuple(conn.execute("SELECT taken_local, confidence FROM files").fetchone()) == engine
     kinds = [r[0] for r in conn.execute("SELECT kind FROM decisions ORDER BY id")]
     assert kinds == ["date", "undo"], "both rows stay in the history"

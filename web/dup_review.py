@@ -11,7 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from jobs import duplicates, review
+from jobs import duplicates
+from jobs.decisions import new_batch
 from web.history import flash
 from web.library import fetch_all, fetch_value
 from web.responses import actor, int_param, page_at_address, see_other, with_params
@@ -134,7 +135,7 @@ async def duplicates_api(request: Request) -> Response:
 
 
 def resolve(conn: Any, settings: Any, group_id: int, form: dict[str, str], who: str) -> str:
-    batch = review.new_batch()
+    batch = new_batch()
     action = form.get("action")
     if action == "keep" and form.get("file", "").isdigit():
         duplicates.keep(conn, settings, group_id, int(form["file"]), who, batch)
@@ -169,7 +170,7 @@ async def accept_suggested(request: Request) -> Response:
     if kind not in BULK_CLASSES:
         raise HTTPException(400, "Similar pictures are different shots: choose the one to keep in each group.")
     if request.method == "POST":
-        batch = review.new_batch()
+        batch = new_batch()
         await write(request.app, duplicates.keep_suggested, request.app.state.settings, kind, actor(request), batch)
         return see_other(queue_url(kind, done=batch))
     row = (await fetch_all(request.app.state.read_db, BULK_SQL, (kind,)))[0]

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from jobs import review, tagging
 from jobs.corrections import BadCorrection, shift_minutes
+from jobs.decisions import new_batch
 from storage.library import BadFilter, ids_sql, parse_view
 from storage.settings import Settings
 from web.history import REFUSALS
@@ -66,7 +67,7 @@ def apply(conn: sqlite3.Connection, settings: Settings, form: FormData, who: str
         names = tagging.tag_names(str(form.get("tag") or ""))
         if not names:
             raise Refused("tag")
-        batch = review.new_batch()
+        batch = new_batch()
         change = tagging.add_tags if action == "tag" else tagging.remove_tags
         change(conn, ids, names, who, batch)
     else:
