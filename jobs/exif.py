@@ -11,9 +11,10 @@ import base64
 import contextlib
 import logging
 import os
+import re
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,57 @@ def read_preview(path: Path, scratch: Path) -> bytes | None:
             if data[:2] == b"\xff\xd8":
                 return data
     return None
+
+
+# exiftool's summary for one file; "unchanged" is success too (the copy already says what we asked).
+# With -j among the common arguments the summary goes to stderr, so both streams are searched.
+WRITE_DONE = re.compile(r"^\s*1 image files (updated|unchanged)\s*$", re.MULTILINE)
+SUMMARY = re.compile(r"^\s*\d+ (image )?files? ")
+
+
+def write_tags(path: Path, assignments: Mapping[str, str | list[str]], scratch: Path) -> str | None:
+    """Write into `path` in place (it is our own temp copy); None on success, else exiftool's error
+    as a sentence. A list is written item by item (the first replaces the file's list); "" or []
+    removes the tag. Values go raw (-n is a common argument), so dates must be "YYYY:MM:DD HH:MM:SS"."""
+    if not assignments:
+        return None
+    # QuickTime dates arrive already in UTC; QuickTimeUTC=0 keeps a user's exiftool config from
+    # converting them again as if they were local times.
+    args: list[str | bytes] = ["-api", "QuickTimeUTC=0"]
+    for tag, value in assignments.items():
+        for item in ([value] if isinstance(value, str) else value) or [""]:
+            # UTF-8 whatever the locale (exiftool's default -charset); one argument per line in the
+            # -stay_open protocol, so a newline would start a new argument.
+            args.append(f"-{tag}={_one_line(item)}".encode())
+    # Absolute: exiftool's argument lines lose leading spaces and skip lines starting with "#".
+    target = path.absolute()
+    with argument_safe_path(target, scratch) as name:
+        # -overwrite_original renames exiftool's new file over the name, which would replace a
+        # symlink rather than the file behind it; through a link the bytes are copied back instead.
+        mode = "-overwrite_original" if name == str(target) else "-overwrite_original_in_place"
+        try:
+            helper = exiftool_process()
+            stdout = helper.execute(mode, *args, os.fsencode(name))
+            status, stderr = helper.last_status, helper.last_stderr
+        except Exception as error:
+            restart_exiftool()  # its state after a failure is unknown
+            return str(error).strip() or type(error).__name__
+    if status == 0 and WRITE_DONE.search(f"{stdout}\n{stderr}"):
+        return None
+    return _write_error(stderr, stdout, name)
+
+
+def _one_line(value: str) -> str:
+    return str(value).replace("\r", " ").replace("\n", " ").replace("\x00", "")
+
+
+def _write_error(stderr: str, stdout: str, name: str) -> str:
+    """ "Error: Not a valid JPG (looks more like a PNG) - /tmp/x.jpg" -> "Not a valid JPG (looks more
+    like a PNG)": the path is our temp copy, meaningless to the person reading the manifest."""
+    lines = [line.strip() for line in f"{stderr}\n{stdout}".splitlines() if line.strip()]
+    said = [line for line in lines if not SUMMARY.match(line)]
+    errors = [line for line in said if line.startswith("Error")] or said
+    if not errors:
+        return "exiftool wrote nothing and gave no reason"
+    text = errors[0].removeprefix("Error:").removeprefix("Warning:").removesuffix(f" - {name}").strip()
+    return text[:1].upper() + text[1:]

@@ -115,6 +115,12 @@ def undated_stem(name: str) -> str:
     return stem[:120]
 
 
+def slot(item: Item, template: str) -> tuple[str, str]:
+    """The name a file wants before any `_1` suffix: (folder + stem, extension)."""
+    base = stamp(item.local, item.precision) if item.local else undated_stem(item.name)
+    return folder(item, template) + base, extension(item)
+
+
 def plan(
     items: Iterable[Item], template: str = DEFAULT_TEMPLATE, existing: dict[str, str] | None = None
 ) -> dict[int, str]:
@@ -129,8 +135,7 @@ def plan(
     placed: dict[int, str] = {}
     buckets: dict[tuple[str, str], list[Item]] = {}
     for item in items:
-        base = stamp(item.local, item.precision) if item.local else undated_stem(item.name)
-        buckets.setdefault((folder(item, template) + base, extension(item)), []).append(item)
+        buckets.setdefault(slot(item, template), []).append(item)
     for (base, ext), group in sorted(buckets.items()):
         group.sort(key=lambda i: (subsec_key(i.subsec), i.burst if i.burst is not None else 1 << 30, i.id))
         suffix = 0

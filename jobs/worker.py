@@ -32,7 +32,12 @@ from storage.settings import Settings
 log = logging.getLogger("mediaparser.worker")
 
 # Modules whose actors every worker loads.
-BUILTIN_ACTOR_MODULES = ("jobs.import_actors", "jobs.dating_actors", "jobs.duplicate_actors")
+BUILTIN_ACTOR_MODULES = (
+    "jobs.import_actors",
+    "jobs.dating_actors",
+    "jobs.duplicate_actors",
+    "jobs.export_actors",
+)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # How long a child that keeps crashing waits before the supervisor starts it again, at most.
 MAX_RESTART_DELAY_S = 30.0

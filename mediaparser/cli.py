@@ -1,4 +1,4 @@
-"""`mediaparser serve | worker | doctor`: the command line, one sub-command per process or tool."""
+"""`mediaparser serve | worker | doctor | import | export | files | redate`: one sub-command each."""
 
 from __future__ import annotations
 
@@ -78,6 +78,20 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return run_import(settings, Path(args.path), wait=args.wait)
 
 
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from mediaparser.exporting import run_export
+
+    return run_export(
+        settings,
+        args.dest,
+        dry_run=args.dry_run,
+        wait=args.wait,
+        import_id=args.import_id,
+        layout=args.layout,
+        include_review=args.include_review,
+    )
+
+
 def cmd_files(settings: Settings, args: argparse.Namespace) -> int:
     from mediaparser.listing import print_files
 
@@ -148,6 +162,28 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("path", metavar="PATH", help="the folder to import")
     importing.add_argument("--wait", action="store_true", help="show progress and wait until the import ends")
     importing.set_defaults(func=cmd_import)
+
+    export = commands.add_parser(
+        "export",
+        help="export organized copies",
+        description="Copy every file that is not discarded into DEST as YYYY/YYYYMMDD_HHMMSS.ext, "
+        "with the decided time and your tags written into the copies (never into the originals). "
+        "Without DEST, the folder chosen in the settings (MEDIAPARSER_EXPORT_DIR by default).",
+    )
+    export.add_argument("dest", nargs="?", metavar="DEST", help="the folder to export to")
+    export.add_argument(
+        "--dry-run", action="store_true", help="show what would be written, write nothing (no worker needed)"
+    )
+    export.add_argument("--wait", action="store_true", help="show progress and wait until the export ends")
+    export.add_argument("--import", dest="import_id", type=int, help="only the files of this import")
+    export.add_argument("--layout", help="folder layout, e.g. YYYY/ (default) or YYYY/YYYY-MM/")
+    export.add_argument(
+        "--include-review",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also export files still waiting for date review (default: the saved setting, off)",
+    )
+    export.set_defaults(func=cmd_export)
 
     files = commands.add_parser(
         "files",

@@ -8,6 +8,7 @@ data/
   previews/             large WebP pictures for the file page, made on first view of a HEIC, TIFF...
   export/               the default export destination
   tmp/                  scratch space for atomic writes that cross folders
+  trash/                originals a person moved out after a verified export, by export and import
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from storage.settings import Settings
 
 UPLOADS, THUMBS, EXPORT, SCRATCH = "uploads", "thumbs", "export", "tmp"
-PREVIEWS = "previews"
+PREVIEWS, TRASH = "previews", "trash"
 SUBDIRS = (UPLOADS, THUMBS, PREVIEWS, EXPORT, SCRATCH)
 
 
@@ -41,6 +42,10 @@ def previews_dir(data_dir: Path) -> Path:
 
 def export_dir(settings: Settings) -> Path:
     return settings.export_dir or settings.data_dir / EXPORT
+
+
+def trash_dir(settings: Settings) -> Path:
+    return settings.data_dir / TRASH
 
 
 def ensure_data_dir(settings: Settings) -> Path:

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import date_review, dup_review, imports, library, uploads
+from web import date_review, dup_review, exports, imports, library, uploads
 from web.attention import attention
 from web.file_pages import file_routes
 from web.files_api import files_api
@@ -76,6 +76,22 @@ routes = [
     Route("/tags", library.tags_page),
     Route("/tags/suggest", library.tag_suggestions),
     Route("/api/tags", library.tag_suggestions),
+    # Export: settings and dry runs, one export's page and control, the originals afterwards.
+    Route("/export", exports.export_page, methods=["GET"]),
+    Route("/export/settings", exports.save_settings, methods=["POST"]),
+    Route("/exports", exports.start_export, methods=["POST"]),
+    Route("/exports/{id:int}", exports.export_job_page),
+    Route("/exports/{id:int}/progress", exports.progress_fragment),
+    Route("/exports/{id:int}/pause", exports.pause, methods=["POST"]),
+    Route("/exports/{id:int}/resume", exports.resume, methods=["POST"]),
+    Route("/exports/{id:int}/cancel", exports.cancel, methods=["POST"]),
+    Route("/exports/{id:int}/held", exports.files_page),
+    Route("/exports/{id:int}/failed", exports.files_page),
+    Route("/exports/{id:int}/manifest.{kind:str}", exports.manifest),
+    Route("/exports/{id:int}/sources", exports.sources_confirm, methods=["GET"]),
+    Route("/exports/{id:int}/sources", exports.sources_act, methods=["POST"]),
+    Route("/api/exports", exports.exports_api),
+    Route("/api/exports/{id:int}", exports.export_api),
     # Browser uploads (static/upload.js).
     Route("/api/uploads", uploads.create_upload_api, methods=["POST"]),
     Route("/api/uploads/{id:int}", uploads.upload_api),

@@ -94,6 +94,8 @@ templates.env.globals["state_labels"] = {
     "receiving": "Receiving files",
     "scanning": "Scanning the folder",
     "analysing": "Analysing",
+    "planning": "Planning",
+    "copying": "Copying",
     "paused": "Paused",
     "done": "Done",
     "cancelled": "Cancelled",
