@@ -19,7 +19,7 @@ from pathlib import Path
 
 from jobs.broker import send
 from jobs.naming import DEFAULT_TEMPLATE, check_template
-from storage.datadir import export_dir
+from storage.datadir import EXPORT, SUBDIRS, export_dir
 from storage.db import transaction, utc_now
 from storage.settings import Settings
 from storage.user_settings import save_settings, saved_settings
@@ -57,7 +57,8 @@ def settings_from(saved: Mapping[str, str], settings: Settings) -> ExportSetting
 
 
 def check_destination(typed: str, data_dir: Path) -> Path:
-    """An absolute folder we can create and write in, outside the data dir's own folders."""
+    """An absolute folder we can create and write in, not one of the data dir's own folders
+    (uploads, thumbnails...): an export there could be cleaned away with them."""
     text = typed.strip()
     if not text:
         raise BadDestination("Type the folder the export should go to.")
@@ -67,7 +68,8 @@ def check_destination(typed: str, data_dir: Path) -> Path:
     path = Path(os.path.normpath(path))
     inside = path.resolve(strict=False)
     data = data_dir.resolve()
-    if inside == data or (data in inside.parents and inside.relative_to(data).parts[0] != "export"):
+    ours = set(SUBDIRS) - {EXPORT}
+    if inside == data or (data in inside.parents and inside.relative_to(data).parts[0] in ours):
         raise BadDestination("That folder holds MediaParser's own data; choose another one.")
     try:
         path.mkdir(parents=True, exist_ok=True)

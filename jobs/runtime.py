@@ -20,6 +20,11 @@ stopping = threading.Event()
 def configure(settings: Settings) -> None:
     global _settings
     _settings = settings
+    # A connection this thread opened under an earlier configuration points at the old library.
+    conn = getattr(_local, "conn", None)
+    if conn is not None:
+        conn.close()
+        _local.conn = None
 
 
 def settings() -> Settings:

@@ -19,7 +19,7 @@ from storage.settings import Settings
 
 UPLOADS, THUMBS, EXPORT, SCRATCH = "uploads", "thumbs", "export", "tmp"
 PREVIEWS, TRASH = "previews", "trash"
-SUBDIRS = (UPLOADS, THUMBS, PREVIEWS, EXPORT, SCRATCH)
+SUBDIRS = (UPLOADS, THUMBS, PREVIEWS, EXPORT, SCRATCH, TRASH)
 
 
 def broker_path(settings: Settings) -> Path:
