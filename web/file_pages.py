@@ -21,7 +21,7 @@ from jobs.tagging import SUGGEST_SQL
 from storage.files import HASH_COLUMNS, file_record
 from web import media
 from web.history import flash, refusal
-from web.templating import templates
+from web.templating import human_size, templates
 
 HISTORY_LIMIT = 200
 MEMBERS_LIMIT = 300
@@ -263,19 +263,6 @@ async def _detail_or_404(request: Request) -> dict[str, Any]:
 
 
 # For the page only: sizes and lengths people read at a glance (the JSON keeps the plain numbers).
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "—"
-    if size < 1024:
-        return f"{size} bytes"
-    value, unit = size / 1024, "KB"
-    for bigger in ("MB", "GB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:.1f} {unit}"
 
 
 def clock(seconds: float | None) -> str:

@@ -79,6 +79,20 @@ def number(value: int | float | None) -> str:
     return "—" if value is None else f"{value:,}".replace(",", "\u202f")
 
 
+def human_size(size: int | None) -> str:
+    """Bytes as people read them: 812 bytes, 3.4 MB, 1.2 GB."""
+    if size is None:
+        return "—"
+    if size < 1024:
+        return f"{size} bytes"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}"
+
+
 # Jinja2Templates turns autoescaping on for .html files; keep it that way.
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["ago"] = ago
@@ -86,6 +100,7 @@ templates.env.filters["duration"] = duration
 templates.env.filters["eta"] = eta
 templates.env.filters["when"] = when
 templates.env.filters["number"] = number
+templates.env.filters["size"] = human_size
 templates.env.globals["source_label"] = label_of
 
 # What each import state means to a person; the badge text and the first line of the job panel.
