@@ -23,7 +23,7 @@ from jobs.worker import worker_command
 from tests.e2e.conftest import REPO, App
 from tests.polling import wait_for
 from tests.scenarios import DEFAULT_ZONE, photo, png, video
-from tests.trees import corpus
+from tests.trees import corpus, make_video
 
 TEMP_PREFIX = ".mediaparser-"
 
@@ -73,6 +73,7 @@ def build_mixed(root: Path) -> None:
             "-Keys:CreationDate=2019:07:27 01:30:45+09:00", "-Make=Apple", "-Model=iPhone 8")
     video(*keys)(root / "videos/clip.mp4")
     video(*keys[:2], "-Keys:CreationDate=2019:07:27 01:30:46+09:00")(root / "videos/clip.mov")
+    make_video(root / "videos/VID_20190801_101010.avi")  # exiftool cannot write AVI: named and timed only
     (root / "unsure").mkdir()
     photo()(root / "unsure/IMG-20190715-WA0001.jpg")  # the day only: waits for date review
 
@@ -109,6 +110,7 @@ def test_export_writes_verified_dated_tagged_copies_and_a_rerun_adds_nothing(app
         "2019/20190716_101010.png",
         "2019/20190727_013045.mp4",
         "2019/20190727_013046.mov",
+        "2019/20190801_101010.avi",
     }
     # The frame with sub-seconds .20 comes first.
     assert read_back(dest / "2019/20190714_150310.jpg")["ExifIFD:SubSecTimeOriginal"] == 20
@@ -131,20 +133,24 @@ def test_export_writes_verified_dated_tagged_copies_and_a_rerun_adds_nothing(app
     # File times are the capture instants.
     taken = datetime(2019, 7, 14, 13, 3, 9, tzinfo=UTC).timestamp()
     assert (dest / "2019/20190714_150309.jpg").stat().st_mtime == pytest.approx(taken)
+    avi_taken = datetime(2019, 8, 1, 8, 10, 10, tzinfo=UTC).timestamp()  # 10:10:10 in Berlin
+    assert (dest / "2019/20190801_101010.avi").stat().st_mtime == pytest.approx(avi_taken)
 
     with open(dest / "manifest.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 8 and {r["output_path"] for r in rows} == names
+    assert len(rows) == 9 and {r["output_path"] for r in rows} == names
     row = next(r for r in rows if r["output_path"] == "2019/20190714_150309.jpg")
     assert row["source_path"].endswith("Holiday Rome/IMG_1000.jpg") and row["offset"] == "+02:00"
     assert row["sha256_output"] == written["2019/20190714_150309.jpg"][0]
     assert "EXIF:DateTimeOriginal" in row["written"] and row["tags"] == "Holiday Rome"
-    assert len((dest / "manifest.jsonl").read_text().splitlines()) == 8
+    avi = next(r for r in rows if r["output_path"].endswith(".avi"))
+    assert avi["written"].startswith("not written: exiftool cannot write AVI files")
+    assert len((dest / "manifest.jsonl").read_text().splitlines()) == 9
 
     again = export(app, dest, "--wait")
     assert again.returncode == 0, again.stdout + again.stderr
     assert snapshot(dest) == written  # nothing new, nothing rewritten, manifest untouched
-    assert "8 of 8 files in place" in again.stdout
+    assert "9 of 9 files in place" in again.stdout
     assert snapshot(root) == originals
 
 
