@@ -4,13 +4,14 @@ processes, then exported with `mediaparser export DEST --include-review --wait`,
 `cp -r` of the same files, and `cp -r` followed by `sync`, in the same run.
 
     .venv/bin/python -m bench.export [--files 300] [--videos 6] [--large 0] [--processes 2] [--threads 1]
-                                     [--order cp-first|export-first] [--keep]
+                                     [--rounds 3] [--order cp-first|export-first] [--keep]
 
 The export writes each file to a temp name with fsync, reads it back for its SHA-256, runs one
 exiftool write into it, sets its time, fsyncs, hashes it again and links it into place; `cp` does
 none of that, `cp` + `sync` at least puts the bytes on disk. The page cache cannot be dropped here,
 so every contender reads the same warm files (the import has just read them all), and a `sync`
-before each timed run keeps one from paying for another's dirty pages. The order is printed.
+before each timed run keeps one from paying for another's dirty pages. Each of `--rounds` rounds
+runs cp, cp + sync and the export (in the printed order) into new folders; medians are shown.
 
 The corpus files are small (most under 200 kB), so MB/s mostly reflects per-file costs; `--large K`
 makes K of the N files 12-megapixel camera-like JPEGs (as in bench.ingest) for a realistic size.
@@ -25,14 +26,16 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -46,22 +49,20 @@ SKIP = {"corrupted.jpg"}
 FIRST_CAPTURE = datetime(2016, 3, 5, 8, 0, 0)
 # Odd enough that no two files share a second, in local or (videos) UTC time: about 2 days apart.
 STEP = timedelta(days=2, hours=3, minutes=17, seconds=11)
+# A name taken by another file of the same second gets `_1`, `_2`: YYYYMMDD_HHMMSS_n.
+SAME_SECOND = re.compile(r"\d{8}_\d{6}_\d+")
 DATE_TAGS = ("DateTimeOriginal", "CreateDate", "ModifyDate")
-
-
-@dataclass(frozen=True)
-class Timing:
-    label: str
-    files: int
-    size: int
-    seconds: float
-
-    def row(self) -> str:
-        mb = self.size / 1e6
-        return (
-            f"{self.label:<28}{self.files:>6}{mb:>9.1f}{self.seconds:>9.2f}"
-            f"{self.files / self.seconds:>10.1f}{mb / self.seconds:>9.1f}{self.seconds * 1000 / self.files:>10.2f}"
-        )
+STALE_TAGS = (
+    "XMP-exif:DateTimeDigitized",
+    "XMP-photoshop:DateCreated",
+    "XMP-xmp:MetadataDate",
+    "XMP-xmpMM:HistoryWhen",
+    "GPS:GPSDateStamp",
+    "GPS:GPSTimeStamp",
+)
+# The table's rows.
+CP, CP_SYNC = "cp -r", "cp -r + sync"
+CLI, WORKER, COPIES = "export, CLI start to end", "export, worker (db times)", "export, copies only"
 
 
 def corpus_sources() -> list[Path]:
@@ -109,8 +110,11 @@ def build_tree(root: Path, scratch: Path, files: int, videos: int, large: int) -
             stamp = (FIRST_CAPTURE + n * STEP).strftime("%Y:%m:%d %H:%M:%S")
             comment = f"bench export {n}" if path.suffix.lower() in (".jpg", ".jpeg") else ""
             out.writerow([str(path), *[stamp] * len(DATE_TAGS), comment])
+    # Some camera files carry more dates (a stale XMP DateTimeDigitized with an offset, GPS time in
+    # UTC) that the dating engine may prefer or find in conflict: those are removed.
+    stale = [f"-{tag}=" for tag in STALE_TAGS]
     subprocess.run(
-        ["exiftool", "-q", "-q", "-overwrite_original", "-r", f"-csv={table}", str(root)],
+        ["exiftool", "-q", "-q", "-overwrite_original", "-r", f"-csv={table}", *stale, str(root)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -141,10 +145,31 @@ def wait_idle(broker: Path, timeout: float = 120.0) -> None:
     raise SystemExit("the worker did not go idle after the import")
 
 
-def timed(command: list[str], **kwargs: object) -> float:
+def start_worker(env: dict[str, str], db: Path, processes: int, threads: int) -> subprocess.Popen:
+    worker = subprocess.Popen(worker_command(processes, threads), cwd=REPO, env=env)
+    while len(query(db, "SELECT pid FROM workers")) < processes:
+        if worker.poll() is not None:
+            raise SystemExit(f"the worker exited with {worker.returncode}")
+        time.sleep(0.1)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def cli(env: dict[str, str], *args: str) -> tuple[float, int]:
+    """Run `mediaparser ARGS` (output hidden); its wall time and exit code."""
     started = time.perf_counter()
-    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
-    return time.perf_counter() - started
+    done = subprocess.run(
+        [sys.executable, "-m", "mediaparser", *args], cwd=REPO, env=env, stdout=subprocess.DEVNULL
+    )
+    return time.perf_counter() - started, done.returncode
 
 
 def time_cp(source: Path, target: Path, then_sync: bool) -> float:
@@ -156,13 +181,16 @@ def time_cp(source: Path, target: Path, then_sync: bool) -> float:
     return time.perf_counter() - started
 
 
-def seconds_between(start: str, end: str) -> float:
+def seconds_between(start: str | None, end: str | None) -> float:
+    if not start or not end:  # an export that never started or finished: verification says why
+        return float("nan")
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def count_files(folder: Path) -> tuple[int, list[Path]]:
-    """Regular files under folder (manifest.* aside), and any export temp files left."""
-    count, temps = 0, []
+def count_files(folder: Path) -> tuple[int, int, list[Path]]:
+    """Files under folder (manifest.* aside), how many of them carry a same-second `_n`, and any
+    export temp files left."""
+    count, same_second, temps = 0, 0, []
     for path in folder.rglob("*"):
         if not path.is_file():
             continue
@@ -170,7 +198,64 @@ def count_files(folder: Path) -> tuple[int, list[Path]]:
             temps.append(path)
         elif not (path.parent == folder and path.name.startswith("manifest.")):
             count += 1
-    return count, temps
+            same_second += bool(SAME_SECOND.fullmatch(path.stem))
+    return count, same_second, temps
+
+
+def export_times(db: Path, n: int) -> tuple[sqlite3.Row, float, float]:
+    """The last export's row, its worker time (started_at -> finished_at: planning, copies,
+    manifest) and its copies alone (first to last item finished, n - 1 gaps scaled to n)."""
+    [export] = query(db, "SELECT * FROM exports ORDER BY id DESC LIMIT 1")
+    [items] = query(
+        db,
+        "SELECT min(finished_at) AS first, max(finished_at) AS last FROM export_items WHERE export_id = ?",
+        (export["id"],),
+    )
+    worker_s = seconds_between(export["started_at"], export["finished_at"])
+    copies_s = seconds_between(items["first"], items["last"]) * n / max(n - 1, 1)
+    return export, worker_s, copies_s
+
+
+def check_export(export: sqlite3.Row, code: int, dest: Path, n: int) -> tuple[list[str], int]:
+    """What is wrong with one export (nothing, when verified), and its same-second names."""
+    in_dest, same_second, temps = count_files(dest)
+    problems = []
+    if code or export["state"] != "done" or export["files_done"] != n or export["files_error"]:
+        problems.append(
+            f"export #{export['id']} {export['state']} (exit {code}): {export['files_done']}/"
+            f"{export['files_total']} files, {export['files_error']} failed {export['error'] or ''}".strip()
+        )
+    if in_dest != n:
+        problems.append(f"{in_dest} files in {dest}, expected {n}")
+    if temps:
+        problems.append(f"{len(temps)} temp files left in {dest}, e.g. {temps[0].name}")
+    return problems, same_second
+
+
+def one_round(
+    k: int, env: dict[str, str], db: Path, root: Path, tmp: Path, n: int, cp_first: bool
+) -> tuple[dict[str, float], list[str], int]:
+    """cp, cp + sync and an export of the same files, each to a new folder: their seconds, what
+    failed verification, and the export's same-second names."""
+    dest = tmp / f"export-{k}"
+    seconds: dict[str, float] = {}
+
+    def run_cp() -> None:
+        seconds[CP] = time_cp(root, tmp / f"cp-{k}", then_sync=False)
+        seconds[CP_SYNC] = time_cp(root, tmp / f"cp-sync-{k}", then_sync=True)
+
+    if cp_first:
+        run_cp()
+    subprocess.run(["sync"], check=True)
+    seconds[CLI], code = cli(env, "export", str(dest), "--include-review", "--wait")
+    if not cp_first:
+        run_cp()
+    export, seconds[WORKER], seconds[COPIES] = export_times(db, n)
+    problems, same_second = check_export(export, code, dest, n)
+    for name in (f"cp-{k}", f"cp-sync-{k}"):
+        if (copied := count_files(tmp / name)[0]) != n:
+            problems.append(f"{copied} files in the {name} copy, expected {n}")
+    return seconds, problems, same_second
 
 
 def main() -> None:
@@ -185,143 +270,99 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="worker processes (default 2, a 2-core box)")
     parser.add_argument("--threads", type=int, default=1, help="threads per process (default 1)")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of cp, cp + sync and export, medians shown (default 3)"
+    )
+    parser.add_argument(
         "--order",
         choices=["cp-first", "export-first"],
         default="cp-first",
-        help="cp and cp+sync before the export (default) or after it",
+        help="in each round, cp and cp + sync before the export (default) or after it",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and print where it is")
     args = parser.parse_args()
+    if min(args.files, args.processes, args.threads, args.rounds) < 1 or min(args.videos, args.large) < 0:
+        parser.error("--files, --processes, --threads and --rounds must be at least 1")
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-export-", dir=os.environ.get("TMPDIR")))
     root, data, scratch = tmp / "photos", tmp / "data", tmp / "scratch"
-    dest, cp_plain, cp_synced = tmp / "export", tmp / "cp-plain", tmp / "cp-sync"
     scratch.mkdir()
     env = {
         **os.environ,
         "MEDIAPARSER_DATA_DIR": str(data),
         "MEDIAPARSER_TIMEZONE": "Europe/Berlin",
-        "MEDIAPARSER_EXPORT_DIR": str(dest),
         "MEDIAPARSER_LOG_LEVEL": "WARNING",
     }
-    db, broker = data / "mediaparser.sqlite3", data / "broker.sqlite3"
+    db = data / "mediaparser.sqlite3"
     worker = None
     try:
         t0 = time.perf_counter()
         paths = build_tree(root, scratch, args.files, args.videos, args.large)
         n, size = len(paths), sum(p.stat().st_size for p in paths)
-        kinds: dict[str, int] = {}
-        for path in paths:
-            kinds[path.suffix.lower().lstrip(".")] = kinds.get(path.suffix.lower().lstrip("."), 0) + 1
+        kinds = Counter(p.suffix.lower().lstrip(".") for p in paths)
         print(
-            f"source: {n} files ({', '.join(f'{c} {k}' for k, c in sorted(kinds.items()))}), "
-            f"{size / 1e6:.1f} MB, from {len(corpus_sources())} corpus files, built in {time.perf_counter() - t0:.1f} s",
+            f"source: {n} files ({', '.join(f'{c} {k}' for k, c in sorted(kinds.items()))}) from "
+            f"{len(corpus_sources())} corpus files, {size / 1e6:.1f} MB, built in {time.perf_counter() - t0:.1f} s",
             flush=True,
         )
 
-        worker = subprocess.Popen(worker_command(args.processes, args.threads), cwd=REPO, env=env)
-        while len(query(db, "SELECT pid FROM workers")) < args.processes:
-            if worker.poll() is not None:
-                raise SystemExit(f"the worker exited with {worker.returncode}")
-            time.sleep(0.1)
-        quiet = {"cwd": REPO, "env": env, "stdout": subprocess.DEVNULL}
-        elapsed = timed([sys.executable, "-m", "mediaparser", "import", str(root), "--wait"], **quiet)
+        worker = start_worker(env, db, args.processes, args.threads)
+        elapsed, _ = cli(env, "import", str(root), "--wait")
         [job] = query(db, "SELECT * FROM imports ORDER BY id DESC LIMIT 1")
         print(
-            f"import: {job['files_done']} analysed, {job['files_error']} errors in {elapsed:.1f} s "
-            f"({n / elapsed:.1f} files/s), state {job['state']}",
+            f"import: {job['files_done']} analysed, {job['files_error']} errors, state {job['state']}, "
+            f"in {elapsed:.1f} s ({n / elapsed:.1f} files/s)",
             flush=True,
         )
         if job["state"] != "done" or job["files_done"] != n or job["files_error"]:
-            raise SystemExit("the import did not analyse every file; nothing to compare")
-        wait_idle(broker)
+            raise SystemExit("the import did not analyse every file; nothing to export")
+        wait_idle(data / "broker.sqlite3")
 
-        def run_cp() -> tuple[float, float]:
-            return time_cp(root, cp_plain, then_sync=False), time_cp(root, cp_synced, then_sync=True)
-
-        def run_export() -> float:
-            subprocess.run(["sync"], check=True)
-            command = [sys.executable, "-m", "mediaparser", "export", str(dest), "--include-review", "--wait"]
-            return timed(command, **quiet)
-
-        if args.order == "cp-first":
-            cp_s, cp_sync_s = run_cp()
-            export_s = run_export()
-        else:
-            export_s = run_export()
-            cp_s, cp_sync_s = run_cp()
-
-        [export] = query(db, "SELECT * FROM exports ORDER BY id DESC LIMIT 1")
-        worker_s = seconds_between(export["started_at"], export["finished_at"])
-        [items] = query(
-            db,
-            "SELECT min(finished_at) AS first, max(finished_at) AS last FROM export_items WHERE export_id = ?",
-            (export["id"],),
-        )
-        # n - 1 gaps between the first and the last copy finishing: the copies alone, planning aside.
-        copies_s = seconds_between(items["first"], items["last"]) * n / max(n - 1, 1)
-
-        in_dest, temps = count_files(dest)
-        in_cp, _ = count_files(cp_plain)
-        problems = []
-        if export["state"] != "done" or export["files_done"] != n or export["files_error"]:
-            problems.append(
-                f"export #{export['id']} {export['state']}: {export['files_done']}/{export['files_total']} "
-                f"files, {export['files_error']} failed {export['error'] or ''}".strip()
+        runs: dict[str, list[float]] = {}
+        problems: list[str] = []
+        same_second = 0
+        for k in range(1, args.rounds + 1):
+            seconds, failed, same = one_round(k, env, db, root, tmp, n, args.order == "cp-first")
+            for label, value in seconds.items():
+                runs.setdefault(label, []).append(value)
+            problems += failed
+            same_second = max(same_second, same)
+            print(
+                f"round {k}: " + ", ".join(f"{label} {seconds[label]:.3f} s" for label in (CP, CP_SYNC, CLI)),
+                flush=True,
             )
-        if in_dest != n:
-            problems.append(f"{in_dest} files in {dest}, expected {n}")
-        if temps:
-            problems.append(f"{len(temps)} temp files left, e.g. {temps[0]}")
-        if in_cp != n:
-            problems.append(f"{in_cp} files in the cp copy, expected {n}")
+        median = {label: statistics.median(values) for label, values in runs.items()}
 
-        order = "cp, cp+sync, export" if args.order == "cp-first" else "export, cp, cp+sync"
+        order = "cp, cp + sync, export" if args.order == "cp-first" else "export, cp, cp + sync"
         print(
-            f"workers: {args.processes} processes x {args.threads} threads on {os.cpu_count()} cores; "
-            f"order: {order} (all read the same files, warm in the page cache from the import; "
-            "`sync` before each)"
+            f"\nworkers: {args.processes} processes x {args.threads} threads on {os.cpu_count()} cores; "
+            f"{args.rounds} rounds, each in the order {order}, each to new folders;\nall read the same "
+            "files, warm in the page cache from the import, with a `sync` before each. Medians:"
         )
-        timings = [
-            Timing("cp -r", n, size, cp_s),
-            Timing("cp -r + sync", n, size, cp_sync_s),
-            Timing("export, CLI start to end", n, size, export_s),
-            Timing("export, worker (db times)", n, size, worker_s),
-            Timing("export, copies only", n, size, copies_s),
-        ]
+        mb = size / 1e6
+        print(f"\n{'':<28}{'files':>6}{'MB':>9}{'seconds':>9}{'files/s':>10}{'MB/s':>9}{'ms/file':>10}")
+        for label in (CP, CP_SYNC, CLI, WORKER, COPIES):
+            t = median[label]
+            print(f"{label:<28}{n:>6}{mb:>9.1f}{t:>9.3f}{n / t:>10.1f}{mb / t:>9.1f}{t * 1000 / n:>10.2f}")
         print()
-        print(f"{'':<28}{'files':>6}{'MB':>9}{'seconds':>9}{'files/s':>10}{'MB/s':>9}{'ms/file':>10}")
-        for timing in timings:
-            print(timing.row())
-        print()
+        for name, base in (("export/cp", median[CP]), ("export/(cp+sync)", median[CP_SYNC])):
+            print(
+                f"{'ratio (time) ' + name + ':':<32}{median[CLI] / base:7.1f}x CLI {median[WORKER] / base:7.1f}x "
+                f"worker {median[COPIES] / base:7.1f}x copies only"
+            )
         print(
-            f"ratio (time) export/cp:        {export_s / cp_s:7.1f}x CLI, {worker_s / cp_s:7.1f}x worker, "
-            f"{copies_s / cp_s:7.1f}x copies only"
-        )
-        print(
-            f"ratio (time) export/(cp+sync): {export_s / cp_sync_s:7.1f}x CLI, {worker_s / cp_sync_s:7.1f}x worker, "
-            f"{copies_s / cp_sync_s:7.1f}x copies only"
-        )
-        print(
-            "(worker: exports.started_at -> finished_at, planning + copies + manifest; copies only: "
-            "first to last export_items.finished_at, scaled by n/(n-1))"
+            "(CLI: Python start-up and a 0.5 s progress poll included; worker: exports.started_at ->\n"
+            " finished_at, planning + copies + manifest; copies only: first to last item finished, x n/(n-1))"
         )
         if problems:
             print("NOT verified: " + "; ".join(problems))
-            sys.exit(1)
-        years = sum(1 for p in dest.iterdir() if p.is_dir())
+            raise SystemExit(1)
         print(
-            f"verified: {in_dest} files in {dest.name}/ ({years} year folders), export #{export['id']} done "
-            f"with 0 failed, no .mediaparser-* temp files left"
+            f"verified: {args.rounds} exports, each done with {n} files in DEST, 0 failed, "
+            f"{same_second} same-second names, no .mediaparser-* temp files left"
         )
     finally:
         if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop_worker(worker)
         if args.keep:
             print(f"kept {tmp}")
         else:
