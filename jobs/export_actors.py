@@ -33,12 +33,21 @@ from storage.db import transaction, utc_now
 
 CLAIM_SIZE = 4  # small, so a pause takes effect within a second or two
 MESSAGE_BUDGET_S = 20.0  # then the message re-sends itself, so shutdowns and time limits stay easy
+# Dramatiq's default limit is 10 minutes; one large video copied on a slow disk, planning 100,000
+# files or hashing every original before trashing it can take longer, and must not be cut off.
+TIME_LIMIT_MS = 6 * 3600 * 1000
 
 
 # Planning ----------------------------------------------------------------------------------------
 
 
-@dramatiq.actor(actor_name=PLAN_ACTOR, queue_name=QUEUE, max_retries=3, on_failure="export_failed")
+@dramatiq.actor(
+    actor_name=PLAN_ACTOR,
+    queue_name=QUEUE,
+    max_retries=3,
+    on_failure="export_failed",
+    time_limit=TIME_LIMIT_MS,
+)
 def plan_export(export_id: int) -> None:
     conn = runtime.db()
     with transaction(conn):
@@ -147,15 +156,24 @@ def sweep(conn: sqlite3.Connection, dest: Path, paths: list[str]) -> None:
 
 
 def record_copy(conn: sqlite3.Connection, export_id: int, item: sqlite3.Row, copied: Any) -> None:
+    planned = json.loads(item["planned"] or "{}")
+    # exiftool failed on a writable format: the copy does not hold what its fingerprint says, so a
+    # later run must not take it for done (it writes a fresh copy and tries the metadata again).
+    unwritten = (
+        bool(planned.get("assign")) and not planned.get("not_written") and "not_written" in copied.written
+    )
     with transaction(conn):
         changed = conn.execute(
             "UPDATE export_items SET state = 'verified', sha256_out = ?, size_out = ?, metadata_written = ?,"
-            " finished_at = ?, claimed_by = NULL WHERE export_id = ? AND file_id = ? AND state = 'planned'",
+            " finished_at = ?, claimed_by = NULL,"
+            " fingerprint = CASE WHEN ? THEN fingerprint || ':unwritten' ELSE fingerprint END"
+            " WHERE export_id = ? AND file_id = ? AND state = 'planned'",
             (
                 copied.sha256_out,
                 copied.size_out,
                 json.dumps(copied.written, ensure_ascii=False),
                 utc_now(),
+                unwritten,
                 export_id,
                 item["file_id"],
             ),
@@ -224,11 +242,19 @@ def copy_one(conn: sqlite3.Connection, export_id: int, dest: Path, item: sqlite3
         raise
     except OSError as error:
         record_failure(conn, export_id, item, f"it could not be copied: {error.strerror or error}")
+    except (ValueError, KeyError, TypeError) as error:  # a plan row we cannot use: this file only
+        record_failure(conn, export_id, item, f"it could not be exported: {error}")
     else:
         record_copy(conn, export_id, item, copied)
 
 
-@dramatiq.actor(actor_name=COPY_ACTOR, queue_name=QUEUE, max_retries=5, on_failure="export_failed")
+@dramatiq.actor(
+    actor_name=COPY_ACTOR,
+    queue_name=QUEUE,
+    max_retries=5,
+    on_failure="export_failed",
+    time_limit=TIME_LIMIT_MS,
+)
 def copy_export(export_id: int) -> None:
     conn = runtime.db()
     deadline = time.monotonic() + MESSAGE_BUDGET_S
@@ -254,6 +280,11 @@ def copy_export(export_id: int) -> None:
                 release(conn, export_id, claimed[index:])
                 mark_failed(conn, export_id, f"{full}. Make room there, then resume: nothing is lost.")
                 return
+            except BaseException:
+                # A time limit, a locked database, a stop: hand the rest back so another message
+                # (or this one, retried) can take them; the claims must not outlive this message.
+                release(conn, export_id, claimed[index:])
+                raise
 
 
 def finish_if_complete(conn: sqlite3.Connection, export_id: int) -> None:
@@ -284,7 +315,7 @@ def finish_if_complete(conn: sqlite3.Connection, export_id: int) -> None:
 # Originals, when asked ---------------------------------------------------------------------------
 
 
-@dramatiq.actor(actor_name=SOURCES_ACTOR, queue_name=QUEUE, max_retries=0)
+@dramatiq.actor(actor_name=SOURCES_ACTOR, queue_name=QUEUE, max_retries=0, time_limit=TIME_LIMIT_MS)
 def export_sources(export_id: int, action: str, scope: str, actor: str) -> None:
     conn = runtime.db()
     outcome = act_on_sources(conn, export_id, action, scope, trash_dir(runtime.settings()), actor)

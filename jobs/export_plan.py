@@ -177,7 +177,13 @@ def make_plan(
     existing = {path: print_ for path, (print_, _) in earlier.items()}
     out_sha = {path: sha for path, (_, sha) in earlier.items()}
     by_source = {r["sha256"]: prints[r["id"]] for r in going}
+    # An original that already sits at a wanted name (exporting into the imported folder) is the
+    # source itself, never a copy of it: it takes the name, and the export does not claim it.
+    sources = {r["source_path"] for r in rows}
     for path, sha in foreign_files(dest, wanted, set(earlier)).items():
+        if str(dest / path) in sources:
+            existing[path] = f"original:{path}"
+            continue
         # The original's exact bytes already there count as that file's copy.
         existing[path] = by_source.get(sha, sha)
         out_sha[path] = sha

@@ -65,8 +65,8 @@ def check_destination(typed: str, data_dir: Path) -> Path:
     path = Path(text).expanduser()
     if not path.is_absolute():
         raise BadDestination(f"{text} is not a full path: start it with / (for example /srv/photos).")
-    path = Path(os.path.normpath(path))
-    inside = path.resolve(strict=False)
+    # Resolved, so one folder reached by two spellings (a symlinked mount) is one destination.
+    path = inside = Path(os.path.normpath(path)).resolve(strict=False)
     data = data_dir.resolve()
     ours = set(SUBDIRS) - {EXPORT}
     if inside == data or (data in inside.parents and inside.relative_to(data).parts[0] in ours):
@@ -109,6 +109,15 @@ def create_export(
     """Queue an export (planning first); returns its id. `queue=False`: the caller plans it itself."""
     options = {"template": check_template(chosen.template), "include_review": chosen.include_review}
     with transaction(conn):
+        # One export at a time per destination (a double click, two tabs): both would plan the same
+        # free names. The one already running is the answer.
+        running = conn.execute(
+            "SELECT id FROM exports WHERE dest = ? AND dry_run = 0 AND state IN ('queued', 'planning', 'copying',"
+            " 'paused') ORDER BY id LIMIT 1",
+            (str(chosen.dest),),
+        ).fetchone()
+        if running and not dry_run:
+            return running[0]
         export_id = conn.execute(
             "INSERT INTO exports (dest, import_id, dry_run, options, state, created_at)"
             " VALUES (?, ?, ?, ?, 'queued', ?)",

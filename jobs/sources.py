@@ -29,6 +29,7 @@ SELECT i.file_id, i.dest_rel_path, f.source_path, f.sha256, f.rel_path, m.id AS 
                                AND w.dest_rel_path = i.dest_rel_path AND w.state = 'verified')) AS sha256_out
 FROM export_items i JOIN files f ON f.id = i.file_id JOIN imports m ON m.id = f.import_id
 WHERE i.export_id = ? AND i.state IN ('verified', 'existing') AND i.source_action IS NULL
+  AND NOT EXISTS (SELECT 1 FROM export_items o WHERE o.file_id = i.file_id AND o.source_action IS NOT NULL)
 ORDER BY i.file_id
 """
 # What the page offers: per import, how many originals could go (uploads are offered together).
@@ -36,6 +37,7 @@ SCOPES_SQL = """
 SELECT m.kind, m.id AS import_id, m.root, m.label, count(*) AS files
 FROM export_items i JOIN files f ON f.id = i.file_id JOIN imports m ON m.id = f.import_id
 WHERE i.export_id = ? AND i.state IN ('verified', 'existing') AND i.source_action IS NULL
+  AND NOT EXISTS (SELECT 1 FROM export_items o WHERE o.file_id = i.file_id AND o.source_action IS NOT NULL)
 GROUP BY m.id ORDER BY m.id
 """
 
@@ -64,6 +66,8 @@ def copy_checks_out(dest: Path, row: sqlite3.Row) -> str | None:
     original = Path(row["source_path"])
     if original.is_symlink() or not original.is_file():
         return "the original is no longer there"
+    if os.path.samefile(copy, original):
+        return "the export folder holds this original itself, not a copy of it, so it stays"
     if sha256_of(original) != row["sha256"]:
         return "the original changed since it was imported, so it stays"
     return None
@@ -73,6 +77,10 @@ def move_to_trash(original: Path, target: Path, sha256: str) -> None:
     """Rename when on one file system; otherwise copy, check the copy's hash, then remove."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
+        # A crash after copying into the trash and before removing the original: finish the move.
+        if target.is_file() and sha256_of(target) == sha256:
+            original.unlink()
+            return
         raise FileExistsError(f"{target} already exists")
     try:
         os.rename(original, target)
@@ -97,7 +105,9 @@ def act_on_sources(
     """Trash or delete the originals in `scope` whose copies verify; one decision row each."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    export = conn.execute("SELECT dest FROM exports WHERE id = ? AND state = 'done'", (export_id,)).fetchone()
+    export = conn.execute(
+        "SELECT dest FROM exports WHERE id = ? AND state = 'done' AND dry_run = 0", (export_id,)
+    ).fetchone()
     outcome = SourcesOutcome()
     if export is None:
         return outcome
@@ -117,7 +127,8 @@ def act_on_sources(
             else:
                 original.unlink()
         except OSError as error:
-            outcome.refused.append((str(original), f"it could not be {action}d: {error.strerror or error}"))
+            verb = "moved to the trash" if action == "trash" else "deleted"
+            outcome.refused.append((str(original), f"it could not be {verb}: {error.strerror or error}"))
             continue
         record(conn, export_id, row, action, target if action == "trash" else None, actor)
         outcome.done += 1

@@ -336,3 +336,11 @@ def test_the_fingerprint_follows_what_is_written(lib: Library, tmp_path: Path) -
     after, _ = lib.plan(tmp_path / "out")
     assert before[photo].fingerprint != after[photo].fingerprint
     assert json.dumps(after[photo].planned["assign"]).count("+01:00") >= 1
+
+
+def test_exporting_into_the_imported_folder_never_takes_an_original_for_its_copy(lib: Library) -> None:
+    # A phone folder already names its files like the export does; the export goes into that folder.
+    photo = lib.add("2019/20190714_150309.jpg", jpeg((7, 7, 7)))
+    planned, _ = lib.plan(lib.root)
+    assert planned[photo].state == "planned"
+    assert planned[photo].dest_rel_path == "2019/20190714_150309_1.jpg"

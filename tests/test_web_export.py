@@ -177,3 +177,24 @@ def test_trashing_moves_only_originals_whose_copies_verify(
     assert kinds == ["source_trashed"]
     page = web_client.get("/exports/1")
     assert "1 moved to MediaParser’s trash" in page.text.replace("&#39;", "’")
+
+
+def test_a_second_export_to_the_same_folder_joins_the_running_one(web_client, photos) -> None:
+    first = web_client.post("/exports", data={"dry_run": "0"}, follow_redirects=False)
+    second = web_client.post("/exports", data={"dry_run": "0"}, follow_redirects=False)
+    assert first.headers["location"] == second.headers["location"] == "/exports/1"
+
+
+def test_a_dry_run_never_acts_on_originals(web_client, photos, work) -> None:
+    web_client.post("/exports", data={"dry_run": "0"})
+    work(1)
+    # A dry run after it finds both copies already there, and must still not touch an original.
+    web_client.post("/exports", data={"dry_run": "1"})
+    work(2, sources=("delete", f"import:{photos['import_id']}"))
+    answer = web_client.post(
+        "/exports/2/sources",
+        data={"action": "delete", "scope": f"import:{photos['import_id']}", "count": "2"},
+        follow_redirects=False,
+    )
+    assert "stale=1" in answer.headers["location"]
+    assert (photos["root"] / "beach/IMG_0001.jpg").exists() and (photos["root"] / "beach/IMG_0002.jpg").exists()

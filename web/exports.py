@@ -156,7 +156,9 @@ def _control(action: Callable[..., Any]) -> Callable[[Request], Any]:
         if not is_htmx(request):
             return see_other(f"/exports/{row['id']}")
         fresh = await _export_or_404(request)
-        return templates.TemplateResponse(request, "fragments/export_progress.html", await _context(request, fresh))
+        return templates.TemplateResponse(
+            request, "fragments/export_progress.html", await _context(request, fresh)
+        )
 
     handler.__name__ = action.__name__
     return handler
@@ -179,7 +181,9 @@ async def files_page(request: Request) -> Response:
 
 async def manifest(request: Request) -> Response:
     row = await _export_or_404(request)
-    name = {"csv": CSV_NAME, "jsonl": JSONL_NAME}[request.path_params["kind"]]
+    name = {"csv": CSV_NAME, "jsonl": JSONL_NAME}.get(request.path_params["kind"])
+    if name is None:
+        raise HTTPException(404, "The manifest is manifest.csv or manifest.jsonl.")
     path = Path(row["dest"]) / name
     if not path.is_file():
         raise HTTPException(404, "This export has no manifest yet: it is written when the export ends.")
@@ -220,7 +224,8 @@ async def sources_act(request: Request) -> Response:
         confirmed = str(form.get("count") or "")
     chosen = await _scope(request, row, scope)
     # The count the person saw must still be the count: anything else is a stale page.
-    if action not in ACTIONS or not chosen["files"] or confirmed != str(chosen["files"]) or row["state"] != "done":
+    stale = confirmed != str(chosen["files"]) or row["state"] != "done" or row["dry_run"]
+    if action not in ACTIONS or not chosen["files"] or stale:
         return see_other(f"/exports/{row['id']}/sources?action={action}&scope={scope}&stale=1")
     who = actor(request)
     await write(request.app, lambda _conn: start_sources(row["id"], action, scope, who))
