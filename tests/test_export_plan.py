@@ -91,6 +91,22 @@ class Library:
         planned, summary = make_plan(self.conn, dest, None, template, include_review, ROME)
         return {p.file_id: p for p in planned}, summary
 
+    def copy(self, dest: Path, entry, before_place=lambda *a: None, recorded: str | None = None):
+        """export_copy for one planned file, as a worker calls it."""
+        row = self.conn.execute(
+            "SELECT source_path, sha256, size FROM files WHERE id = ?", (entry.file_id,)
+        ).fetchone()
+        return export_copy(
+            Path(row[0]),
+            dest / entry.dest_rel_path,
+            row[1],
+            row[2],
+            entry.planned,
+            dest.parent / "scratch",
+            before_place,
+            recorded,
+        )
+
     def remember(self, dest: Path, planned: dict) -> None:
         """Record copies as a finished export run would, after writing them for real."""
         export_id = self.conn.execute(
@@ -99,18 +115,7 @@ class Library:
         for p in planned.values():
             if p.state != "planned":
                 continue
-            row = self.conn.execute(
-                "SELECT source_path, sha256, size FROM files WHERE id = ?", (p.file_id,)
-            ).fetchone()
-            copied = export_copy(
-                Path(row[0]),
-                dest / p.dest_rel_path,
-                row[1],
-                row[2],
-                p.planned,
-                dest / ".scratch",
-                lambda *a: None,
-            )
+            copied = self.copy(dest, p)
             self.conn.execute(
                 "INSERT INTO export_items (export_id, file_id, dest_rel_path, state, fingerprint, sha256_out,"
                 " size_out, finished_at) VALUES (?, ?, ?, 'verified', ?, ?, ?, ?)",
@@ -234,17 +239,8 @@ def test_a_full_disk_raises_and_leaves_no_partial_file(lib: Library, tmp_path: P
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(copying, "copy_hashing", fills_up)
-    row = lib.conn.execute("SELECT source_path, sha256, size FROM files WHERE id = ?", (photo,)).fetchone()
     with pytest.raises(DestinationFull, match="full"):
-        export_copy(
-            Path(row[0]),
-            dest / planned[photo].dest_rel_path,
-            row[1],
-            row[2],
-            planned[photo].planned,
-            tmp_path,
-            lambda *a: None,
-        )
+        lib.copy(dest, planned[photo])
     assert list((dest / "2019").iterdir()) == []
 
 
@@ -255,17 +251,8 @@ def test_too_little_room_is_refused_before_writing(lib: Library, tmp_path: Path,
     monkeypatch.setattr(
         copying.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1000)
     )
-    row = lib.conn.execute("SELECT source_path, sha256, size FROM files WHERE id = ?", (photo,)).fetchone()
     with pytest.raises(DestinationFull, match="MB free"):
-        export_copy(
-            Path(row[0]),
-            dest / planned[photo].dest_rel_path,
-            row[1],
-            row[2],
-            planned[photo].planned,
-            tmp_path,
-            lambda *a: None,
-        )
+        lib.copy(dest, planned[photo])
     assert not (dest / "2019").exists() or list((dest / "2019").iterdir()) == []
 
 
@@ -275,15 +262,14 @@ def test_a_changed_original_or_a_foreign_file_at_the_name_fails_that_file_only(
     dest = tmp_path / "out"
     photo = lib.add("IMG_0001.jpg", jpeg((3, 3, 3)))
     planned, _ = lib.plan(dest)
-    row = lib.conn.execute("SELECT source_path, sha256, size FROM files WHERE id = ?", (photo,)).fetchone()
     target = dest / planned[photo].dest_rel_path
-    Path(row[0]).write_bytes(jpeg((4, 4, 4)))
+    (lib.root / "IMG_0001.jpg").write_bytes(jpeg((4, 4, 4)))
     with pytest.raises(CopyFailed, match="changed since it was imported"):
-        export_copy(Path(row[0]), target, row[1], row[2], planned[photo].planned, tmp_path, lambda *a: None)
+        lib.copy(dest, planned[photo])
     assert not target.exists()
     target.write_bytes(b"someone else's")
     with pytest.raises(CopyFailed, match="another file"):
-        export_copy(Path(row[0]), target, row[1], row[2], planned[photo].planned, tmp_path, lambda *a: None)
+        lib.copy(dest, planned[photo])
     assert target.read_bytes() == b"someone else's"
 
 
@@ -291,29 +277,10 @@ def test_a_crash_after_the_rename_is_recognised_by_the_recorded_hash(lib: Librar
     dest = tmp_path / "out"
     photo = lib.add("IMG_0001.jpg", jpeg((5, 5, 5)))
     planned, _ = lib.plan(dest)
-    row = lib.conn.execute("SELECT source_path, sha256, size FROM files WHERE id = ?", (photo,)).fetchone()
-    target = dest / planned[photo].dest_rel_path
     recorded: list[str] = []
-    first = export_copy(
-        Path(row[0]),
-        target,
-        row[1],
-        row[2],
-        planned[photo].planned,
-        tmp_path,
-        lambda sha, size: recorded.append(sha),
-    )
+    first = lib.copy(dest, planned[photo], lambda sha, size: recorded.append(sha))
     # The database never heard "verified": the retry finds the file it placed itself.
-    again = export_copy(
-        Path(row[0]),
-        target,
-        row[1],
-        row[2],
-        planned[photo].planned,
-        tmp_path,
-        lambda *a: None,
-        recorded_sha256=recorded[0],
-    )
+    again = lib.copy(dest, planned[photo], recorded=recorded[0])
     assert again.sha256_out == first.sha256_out == recorded[0]
 
 
