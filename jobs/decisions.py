@@ -28,10 +28,15 @@ def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 def record_files(
-    conn: sqlite3.Connection, kind: str, rows: Iterable[tuple[int, dict]], actor: str, batch: str | None
+    conn: sqlite3.Connection,
+    kind: str,
+    rows: Iterable[tuple[int, dict]],
+    actor: str,
+    batch: str | None,
+    now: str | None = None,
 ) -> None:
-    """One decision per (file id, payload)."""
-    now = utc_now()
+    """One decision per (file id, payload); `now` lets one action written in parts keep one time."""
+    now = now or utc_now()
     conn.executemany(
         "INSERT INTO decisions (kind, file_id, payload, actor, created_at, batch) VALUES (?, ?, ?, ?, ?, ?)",
         [(kind, file_id, json.dumps(payload, ensure_ascii=False), actor, now, batch) for file_id, payload in rows],

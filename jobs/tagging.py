@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from jobs.decisions import chunks, record_files
 from jobs.names import MONTHS
-from storage.db import transaction
+from storage.db import transaction, utc_now
 
 MAX_TAG_LENGTH = 60
 FOLDER_NAME_LIMIT = 255
@@ -246,7 +246,7 @@ def add_tags(
     names = unique(clean_name(name) for name in names)
     if not names or not file_ids:
         return 0
-    added = 0
+    added, now = 0, utc_now()
     with transaction(conn):
         for name in names:
             tag_id, stored_name = tag_row(conn, name)
@@ -264,7 +264,7 @@ def add_tags(
                     "INSERT INTO file_tags (file_id, tag_id, origin) VALUES (?, ?, 'user')",
                     [(file_id, tag_id) for file_id in new],
                 )
-                record_files(conn, "tag", [(file_id, {"tag": stored_name}) for file_id in new], actor, batch)
+                record_files(conn, "tag", [(file_id, {"tag": stored_name}) for file_id in new], actor, batch, now)
                 added += len(new)
     return added
 
@@ -277,7 +277,7 @@ def remove_tags(
     names = unique(clean_name(name) for name in names)
     if not names or not file_ids:
         return 0
-    removed = 0
+    removed, now = 0, utc_now()
     with transaction(conn):
         for name in names:
             found = conn.execute("SELECT id, name FROM tags WHERE name = ?", (name,)).fetchone()
@@ -290,9 +290,8 @@ def remove_tags(
                     f"DELETE FROM file_tags WHERE tag_id = ? AND file_id IN ({marks}) RETURNING file_id, origin",
                     (tag_id, *chunk),
                 ).fetchall()
-                record_files(
-                    conn, "untag", [(f, {"tag": stored_name, "origin": origin}) for f, origin in gone], actor, batch
-                )
+                pairs = [(f, {"tag": stored_name, "origin": origin}) for f, origin in gone]
+                record_files(conn, "untag", pairs, actor, batch, now)
                 removed += len(gone)
     return removed
 
