@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,7 +23,7 @@ from jobs import runtime
 from jobs.export_copy import CopyFailed, DestinationFull, export_copy, sweep_temps
 from jobs.export_plan import make_plan
 from jobs.exports import COPY_ACTOR, PLAN_ACTOR, QUEUE, SOURCES_ACTOR, export_row, mark_failed, send_copies
-from jobs.heartbeat import alive_since
+from jobs.heartbeat import CLAIM_IS_FREE, alive_since
 from jobs.manifest import write_manifest
 from jobs.sources import act_on_sources
 from jobs.zones import system_zone
@@ -119,9 +118,7 @@ def claim_items(conn: sqlite3.Connection, export_id: int, worker: str, limit: in
     with transaction(conn):
         claimed = conn.execute(
             "UPDATE export_items SET claimed_by = ? WHERE export_id = ? AND file_id IN ("
-            " SELECT file_id FROM export_items WHERE export_id = ? AND state = 'planned' AND (claimed_by IS NULL"
-            "  OR claimed_by = ? OR substr(claimed_by, 1, instr(claimed_by || '#', '#') - 1)"
-            "   NOT IN (SELECT id FROM workers WHERE seen_at > ?))"
+            f" SELECT file_id FROM export_items WHERE export_id = ? AND state = 'planned' AND {CLAIM_IS_FREE}"
             " ORDER BY file_id LIMIT ?) RETURNING file_id",
             (worker, export_id, export_id, worker, cutoff, limit),
         ).fetchall()
@@ -266,9 +263,7 @@ def copy_export(export_id: int) -> None:
         if row is None or row["state"] != "copying":
             return
         dest = Path(row["dest"])
-        # Per thread: two threads of one process must never hold the same file (both would write
-        # it); the part before '#' is the process, whose heartbeat says whether the claim is alive.
-        claimed = claim_items(conn, export_id, f"{runtime.worker_id()}#{threading.get_ident()}", CLAIM_SIZE)
+        claimed = claim_items(conn, export_id, runtime.claimant(), CLAIM_SIZE)
         if not claimed:
             finish_if_complete(conn, export_id)
             return

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.exif import write_tags
-from storage.atomic import fsync_dir
+from storage.atomic import fsync_dir, fsync_file
 
 TEMP_PREFIX = ".mediaparser-"
 CHUNK = 1 << 20
@@ -94,14 +94,6 @@ def copy_hashing(source: Path, target: Path) -> str:
         writer.flush()
         os.fsync(writer.fileno())
     return digest.hexdigest()
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_room(folder: Path, size: int) -> None:

@@ -20,6 +20,7 @@ from datetime import tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from jobs.export_copy import sha256_of
 from jobs.export_metadata import Capture, capture_epoch, metadata_tags
 from jobs.naming import NO_DATE_FOLDER, Item, plan, slot
 
@@ -47,7 +48,6 @@ ORDER BY i.finished_at
 """
 COUNTER_IN_NAME = re.compile(r"(\d+)\D*$")
 SUFFIX = re.compile(r"_\d+$")
-HASH_CHUNK = 1 << 20
 
 
 @dataclass
@@ -84,17 +84,6 @@ def burst_number(name: str) -> int | None:
     when they carry no sub-seconds."""
     found = COUNTER_IN_NAME.search(PurePosixPath(name).stem)
     return int(found.group(1)[-9:]) if found else None
-
-
-def file_sha256(path: Path) -> str | None:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
-                digest.update(chunk)
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 def earlier_copies(conn: sqlite3.Connection, dest: Path) -> dict[str, tuple[str, str]]:
@@ -134,8 +123,10 @@ def foreign_files(dest: Path, wanted: dict[tuple[str, str], list[Item]], known: 
             bases = {prefix + pure.stem, prefix + SUFFIX.sub("", pure.stem)}
             if not any((base, pure.suffix) in wanted for base in bases):
                 continue
-            sha = file_sha256(dest / rel)
-            found[rel] = sha or f"unreadable:{rel}"
+            try:
+                found[rel] = sha256_of(dest / rel)
+            except OSError:
+                found[rel] = f"unreadable:{rel}"  # never equal to any file's hash: the name stays taken
     return found
 
 

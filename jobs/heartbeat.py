@@ -32,6 +32,15 @@ def alive_since(heartbeat_interval: float, now: float | None = None) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat()
 
 
+# A claimed row (a file to analyse, a copy to export) names its claimant "host:pid#thread": the
+# thread, so two threads of one process never hold the same row; the process, whose heartbeat says
+# whether the claim is still alive. Parameters, in order: the claimant, alive_since(...).
+CLAIM_IS_FREE = (
+    "(claimed_by IS NULL OR claimed_by = ?"
+    " OR substr(claimed_by, 1, instr(claimed_by || '#', '#') - 1) NOT IN (SELECT id FROM workers WHERE seen_at > ?))"
+)
+
+
 def live_workers(conn: sqlite3.Connection, settings: Settings) -> int:
     return conn.execute(
         "SELECT count(*) FROM workers WHERE seen_at > ?", (alive_since(settings.heartbeat_interval),)

@@ -27,7 +27,7 @@ from jobs.dating import redate, redate_import
 from jobs.duplicate_actors import QUEUE as DUPLICATES_QUEUE
 from jobs.duplicate_actors import REGROUP_ACTOR
 from jobs.errors import MediaError
-from jobs.heartbeat import alive_since
+from jobs.heartbeat import CLAIM_IS_FREE, alive_since
 from jobs.imports import ANALYSE_ACTOR, QUEUE, RUNNING, SCAN_ACTOR, import_row, mark_failed, send_fanout
 from jobs.metadata import timestamp_evidence
 from jobs.scan import Entry, walk
@@ -125,8 +125,7 @@ def claim_files(conn: sqlite3.Connection, import_id: int, worker: str, limit: in
     with transaction(conn):
         return conn.execute(
             "UPDATE files SET claimed_by = ? WHERE id IN ("
-            " SELECT id FROM files WHERE import_id = ? AND status = 'pending' AND (claimed_by IS NULL"
-            "  OR claimed_by = ? OR claimed_by NOT IN (SELECT id FROM workers WHERE seen_at > ?))"
+            f" SELECT id FROM files WHERE import_id = ? AND status = 'pending' AND {CLAIM_IS_FREE}"
             " ORDER BY id LIMIT ?) RETURNING id, rel_path, source_path, origin, browser_mtime",
             (worker, import_id, worker, cutoff, limit),
         ).fetchall()
@@ -174,7 +173,7 @@ def analyse_import(import_id: int) -> None:
         row = import_row(conn, import_id)
         if row is None or row["state"] not in RUNNING:
             return
-        claimed = claim_files(conn, import_id, runtime.worker_id(), CLAIM_SIZE)
+        claimed = claim_files(conn, import_id, runtime.claimant(), CLAIM_SIZE)
         if not claimed:
             if row["scan_complete"]:
                 finish_if_complete(conn, import_id)

@@ -41,6 +41,11 @@ def db() -> sqlite3.Connection:
     return conn
 
 
+def claimant() -> str:
+    """Who holds a claimed row: this process and this thread (see heartbeat.CLAIM_IS_FREE)."""
+    return f"{worker_id()}#{threading.get_ident()}"
+
+
 def worker_id() -> str:
     """Matches the heartbeat row's id, so a claim by a dead worker can be recognised."""
     return f"{socket.gethostname()}:{os.getpid()}"
