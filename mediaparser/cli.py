@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from storage.settings import Settings, load_settings
@@ -23,9 +24,15 @@ def configure_logging(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from web.app import create_app
+    from web.app import UnsafeSettings, create_app
 
     host, port = args.host or settings.host, args.port or settings.port
+    settings = replace(settings, host=host, port=port)
+    try:
+        app = create_app(settings)
+    except UnsafeSettings as error:
+        print(f"MediaParser did not start: {error}", file=sys.stderr)
+        return 2
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"MediaParser is running at http://{shown}:{port}/", flush=True)
     if host in ("0.0.0.0", "::"):
@@ -35,13 +42,40 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
     uvicorn.run(
-        create_app(settings),
+        app,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
         server_header=False,
     )
+    return 0
+
+
+def cmd_password(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    from storage import credentials
+    from storage.db import open_database
+
+    conn = open_database(settings.database_path)
+    try:
+        if args.sign_out:
+            count = credentials.end_all_sessions(conn)
+            print(f"Signed out {count} browser(s).")
+            return 0
+        password = getpass.getpass("New password: ")
+        problem = credentials.password_problem(password)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
+        if getpass.getpass("The same again: ") != password:
+            print("The two passwords differ; nothing was changed.", file=sys.stderr)
+            return 1
+        credentials.set_password(conn, password)
+    finally:
+        conn.close()
+    print("The password is changed; every browser must sign in again.")
     return 0
 
 
@@ -128,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
     serve.set_defaults(func=cmd_serve)
+
+    password = commands.add_parser(
+        "password",
+        help="choose a new password",
+        description="Choose a new password for the web app (for when it is forgotten), which signs every "
+        "browser out. Stored only as a slow hash.",
+    )
+    password.add_argument("--sign-out", action="store_true", help="only sign every browser out")
+    password.set_defaults(func=cmd_password)
 
     cores = os.cpu_count() or 1
     worker = commands.add_parser(

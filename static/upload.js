@@ -7,6 +7,12 @@
 
   var PARALLEL = 3;
 
+  // Every state-changing request carries the page's CSRF token (web/guard.py checks it).
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   function setup(area) {
     var maxBytes = Number(area.dataset.maxBytes);
     var maxMb = area.dataset.maxMb;
@@ -34,7 +40,7 @@
       if (!creating) {
         creating = fetch("/api/uploads", {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
           body: JSON.stringify({ label: label }),
         }).then(function (response) {
           if (!response.ok) throw new Error("The server could not start an upload (" + response.status + ").");
@@ -187,6 +193,7 @@
         var xhr = new XMLHttpRequest();
         xhr.open("PUT", "/api/uploads/" + importId + "/files?" + query.toString());
         xhr.setRequestHeader("Content-Type", "application/octet-stream");
+        xhr.setRequestHeader("X-CSRF-Token", csrfToken());
         inflight.push(job);
         settle(job.row, "Sending…", "is-sending");
         xhr.upload.onprogress = function (event) {
@@ -304,7 +311,7 @@
 
     function finish() {
       summary.textContent = "All files received. Starting the analysis…";
-      fetch("/api/uploads/" + importId + "/finish", { method: "POST" }).finally(function () {
+      fetch("/api/uploads/" + importId + "/finish", { method: "POST", headers: { "X-CSRF-Token": csrfToken() } }).finally(function () {
         window.location.href = "/imports/" + importId;
       });
     }

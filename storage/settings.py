@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PREFIX = "MEDIAPARSER_"
@@ -32,6 +32,10 @@ class Settings:
     shutdown_grace: float = 4.0
     heartbeat_interval: float = 5.0
     log_level: str = "INFO"
+    # Sign-in: on unless MEDIAPARSER_AUTH=off, which is accepted only for a loopback-only bind.
+    auth: bool = True
+    # MEDIAPARSER_PASSWORD, if set, becomes the password at start (stored only as a slow hash).
+    password: str = field(default="", repr=False)
 
     @property
     def database_path(self) -> Path:
@@ -54,6 +58,15 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[key] = value
     return values
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """True when a server bound to `host` is reachable from this machine only."""
+    host = host.strip().strip("[]").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 def default_import_roots(home: Path) -> tuple[Path, ...]:
@@ -91,5 +104,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         shutdown_grace=float(get("shutdown_grace") or Settings.shutdown_grace),
         heartbeat_interval=float(get("heartbeat_interval") or Settings.heartbeat_interval),
         log_level=(get("log_level") or Settings.log_level).upper(),
+        auth=get("auth").lower() not in ("off", "false", "no", "0"),
+        password=raw.pop("password", ""),
     )
     return settings

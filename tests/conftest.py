@@ -33,20 +33,33 @@ def import_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def web_settings(settings: Settings, import_root: Path) -> Settings:
-    # A 1 MB upload limit keeps "too large" tests cheap.
-    return replace(settings, import_roots=(import_root,), max_upload_mb=1)
+    # A 1 MB upload limit keeps "too large" tests cheap. Sign-in is off (tests/test_web_access.py
+    # covers it); CSRF checks stay on, so the client below sends a token as a page would.
+    return replace(settings, import_roots=(import_root,), max_upload_mb=1, auth=False)
+
+
+def csrf_client(client: Any) -> Any:
+    """Give a started TestClient the CSRF cookie and the matching header a page's forms would send."""
+    from web import cookies
+
+    nonce = cookies.new_token()
+    client.cookies.set(cookies.CSRF_COOKIE, nonce)
+    client.headers["X-CSRF-Token"] = cookies.csrf_token(client.app.state.secret_key, nonce)
+    return client
 
 
 @pytest.fixture
 def web_client(web_settings: Settings) -> Iterator[Any]:
-    """A TestClient whose lifespan ran: data dir, migrations, broker set up, read connection."""
+    """A TestClient whose lifespan ran: data dir, migrations, broker set up, read connection; it
+    sends the CSRF token every state-changing request needs (web/guard.py)."""
     # Imported here so a module being rewritten in jobs/ cannot break collection of unrelated tests.
     from starlette.testclient import TestClient
 
     from web.app import create_app
 
-    with TestClient(create_app(web_settings)) as client:
-        yield client
+    # localhost: with sign-in off the app answers only to loopback names.
+    with TestClient(create_app(web_settings), base_url="http://localhost") as client:
+        yield csrf_client(client)
 
 
 @pytest.fixture

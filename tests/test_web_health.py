@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +11,6 @@ from starlette.testclient import TestClient
 
 from storage.db import connect, transaction, utc_now
 from storage.settings import Settings
-from web.app import create_app
 from web.health import summarise_workers
 from web.templating import ago
 
@@ -20,10 +18,9 @@ HTMX_SRC = "/static/vendor/htmx-2.0.11.min.js"
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    # Entering the client runs the lifespan: data dir, migrations, read connection.
-    with TestClient(create_app(settings)) as client:
-        yield client
+def client(web_client: TestClient) -> TestClient:
+    # The shared client ran the lifespan: data dir, migrations, read connection.
+    return web_client
 
 
 def add_worker(

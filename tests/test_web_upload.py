@@ -216,7 +216,13 @@ def test_an_interrupted_upload_leaves_no_partial_file_and_keeps_what_arrived(
         "raw_path": f"/api/uploads/{import_id}/files".encode(),
         "root_path": "",
         "query_string": b"path=half.jpg&lastModified=1700000000123",
-        "headers": [(b"host", b"testserver"), (b"content-length", b"200000")],
+        "headers": [
+            (b"host", b"localhost"),
+            (b"content-length", b"200000"),
+            # The token and cookie the page's script sends (see tests/conftest.py csrf_client).
+            (b"x-csrf-token", web_client.headers["X-CSRF-Token"].encode()),
+            (b"cookie", f"mediaparser_csrf={web_client.cookies['mediaparser_csrf']}".encode()),
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from web import date_review, dup_review, exports, imports, library, uploads
+from web import date_review, dup_review, exports, imports, library, login, uploads
 from web.attention import attention
 from web.file_pages import file_routes
 from web.files_api import files_api
@@ -41,6 +41,15 @@ async def health_api(request: Request) -> Response:
 
 routes = [
     Route("/", home, name="home"),
+    # Signing in: the password at first start, sign in and out, the account page.
+    Route("/login", login.login_page, methods=["GET"]),
+    Route("/login", login.login, methods=["POST"]),
+    Route("/logout", login.logout, methods=["POST"]),
+    Route("/setup", login.setup_page, methods=["GET"]),
+    Route("/setup", login.setup, methods=["POST"]),
+    Route("/account", login.account_page, methods=["GET"]),
+    Route("/account/password", login.change_password, methods=["POST"]),
+    Route("/account/sign-out-everywhere", login.sign_out_everywhere, methods=["POST"]),
     Route("/fragments/health", health_fragment, name="health_fragment"),
     Route("/api/health", health_api, name="health_api"),
     # Imports: pages (HTMX fragments for HX-Request, whole pages otherwise) and job control.

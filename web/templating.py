@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from jobs.evidence import label_of
@@ -93,8 +95,18 @@ def human_size(size: int | None) -> str:
     return f"{value:.1f} {unit}"
 
 
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page needs from the guard (web/guard.py): the CSRF token its forms and HTMX send,
+    and whether a sign-out button belongs in the header."""
+    state = request.scope.get("state", {})
+    signed_in = state.get("signed_in", False)
+    # Signed out (the sign-in and set-up pages), the links would only lead back to sign-in.
+    show_nav = signed_in or not state.get("auth", True)
+    return {"csrf_token": state.get("csrf_token", ""), "signed_in": signed_in, "show_nav": show_nav}
+
+
 # Jinja2Templates turns autoescaping on for .html files; keep it that way.
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context])
 templates.env.filters["ago"] = ago
 templates.env.filters["duration"] = duration
 templates.env.filters["eta"] = eta
