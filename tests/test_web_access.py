@@ -19,7 +19,6 @@ from starlette.testclient import TestClient
 from storage import credentials
 from storage.db import open_database
 from storage.settings import Settings
-from tests.conftest import csrf_client
 from tests.review_fixtures import add_file, build
 from web.app import UnsafeSettings, create_app
 
@@ -201,11 +200,10 @@ def test_changing_the_password_on_the_account_page_signs_other_browsers_out(make
     assert form_post(phone, "/login", {"password": PASSWORD}).status_code == 303
     page = laptop.get("/account")
     assert page.text.count("<li>") >= 2 and "(this browser)" in page.text
-    wrong = form_post(laptop, "/account/password", {"current": "x", "password": "new passphrase", "repeat": "new passphrase"}, "/account")
+    change = {"password": "new passphrase", "repeat": "new passphrase"}
+    wrong = form_post(laptop, "/account/password", {"current": "x", **change}, "/account")
     assert wrong.status_code == 400 and "current password is not right" in wrong.text
-    done = form_post(
-        laptop, "/account/password", {"current": PASSWORD, "password": "new passphrase", "repeat": "new passphrase"}, "/account"
-    )
+    done = form_post(laptop, "/account/password", {"current": PASSWORD, **change}, "/account")
     assert done.headers["location"] == "/account?changed=1"
     assert laptop.get("/account?changed=1").status_code == 200
     assert phone.get("/library").status_code == 303
