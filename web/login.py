@@ -133,7 +133,8 @@ async def login(request: Request) -> Response:
     note_failure(failures, address, time.monotonic())
     log.warning("Wrong password from %s", address)
     error = "That password is not right." if password else "Type the password."
-    return _form_page(request, "login.html", {"next": next_url, "error": error}, status=401)
+    # 200, not 401: the page is the answer (a form to try again), and browsers log a 401 as an error.
+    return _form_page(request, "login.html", {"next": next_url, "error": error})
 
 
 async def logout(request: Request) -> Response:

@@ -63,6 +63,7 @@ VIEWPORTS = [Viewport("desktop", 1280, 800), Viewport("phone", 390, 844, mobile=
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives a real browser against a real server (tests/browser)")
+    config.addinivalue_line("markers", "signed_out: the `page` fixture starts without the signed-in cookies")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -85,7 +86,9 @@ def free_port() -> int:
 
 class Server(App):
     """A running app: `base_url`, `photos` (the one import root), `data`, `query(sql, *params)`,
-    `cli(*args)`, `new_folder(prefix)` and `import_folder(path)`."""
+    `cli(*args)`, `new_folder(prefix)` and `import_folder(path)`. Sign-in is on, with `password`."""
+
+    password = "family photos at home"
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
@@ -97,6 +100,7 @@ class Server(App):
             MEDIAPARSER_IMPORT_ROOTS=str(self.photos),
             MEDIAPARSER_HOST="127.0.0.1",
             MEDIAPARSER_PORT=str(self.port),
+            MEDIAPARSER_PASSWORD=self.password,
         )
 
     def start_web(self) -> subprocess.Popen:
@@ -107,7 +111,7 @@ class Server(App):
             if proc.poll() is not None:
                 raise AssertionError(f"`mediaparser serve` exited with code {proc.returncode}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/api/health", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.base_url}/login", timeout=2) as response:
                     return response.status == 200
             except (urllib.error.URLError, ConnectionError):
                 return False
@@ -153,6 +157,20 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@pytest.fixture(scope="package")
+def signed_in_state(browser: Browser, server: Server) -> dict:
+    """The cookies of a browser that signed in through the real sign-in page, for every test's context."""
+    context = browser.new_context(base_url=server.base_url)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.base_url}/")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
 @pytest.fixture(params=VIEWPORTS, ids=[v.name for v in VIEWPORTS])
 def viewport(request: pytest.FixtureRequest) -> Viewport:
     return request.param
@@ -163,9 +181,15 @@ PAGE_ERRORS = pytest.StashKey[list[str]]()
 
 @pytest.fixture
 def page(
-    browser: Browser, server: Server, viewport: Viewport, request: pytest.FixtureRequest
+    browser: Browser,
+    server: Server,
+    viewport: Viewport,
+    signed_in_state: dict,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.base_url, **viewport.context_options())
+    """Signed in already; tests/browser/test_access.py starts from a signed-out browser instead."""
+    state = None if request.node.get_closest_marker("signed_out") else signed_in_state
+    context = browser.new_context(base_url=server.base_url, storage_state=state, **viewport.context_options())
     context.set_default_timeout(10_000)
     errors: list[str] = []
     request.node.stash[PAGE_ERRORS] = errors
