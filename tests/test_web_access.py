@@ -342,3 +342,27 @@ def test_names_and_tags_with_html_show_as_text(web_client: TestClient, library: 
         assert "<script>alert(2)" not in html and "<img src=x" not in html, url
     assert "&lt;img src=x onerror=" in web_client.get(f"/files/{evil}").text
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in web_client.get("/tags").text
+
+
+def test_no_address_reaches_a_file_by_its_path(web_client: TestClient, web_settings: Settings) -> None:
+    """Files are served by id from the library only: paths in the URL lead nowhere."""
+    secret = web_settings.data_dir / "mediaparser.sqlite3"
+    for url in [
+        "/static/../storage/credentials.py",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static/..%2f..%2fpyproject.toml",
+        f"/files/{secret}",
+        "/files/1%2F..%2F..%2Fetc%2Fpasswd/original",
+        "/files/..%2f..%2fetc%2fpasswd/thumb",
+    ]:
+        response = web_client.get(url)
+        assert response.status_code == 404, url
+        assert b"SQLite format" not in response.content and b"root:" not in response.content, url
+
+
+def test_signed_out_browsers_get_no_pictures(make_client, auth_settings: Settings) -> None:
+    client = signed_in(make_client, auth_settings)
+    stranger = make_client()
+    for url in ["/files/1/original", "/files/1/thumb", "/files/1/preview", "/api/files"]:
+        assert stranger.get(url).status_code in (303, 401), url
+        assert client.get(url).status_code in (200, 404), url
