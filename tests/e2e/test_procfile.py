@@ -38,6 +38,8 @@ def test_honcho_runs_web_and_worker_and_stops_them_cleanly(tmp_path):
         "MEDIAPARSER_DATA_DIR": str(tmp_path / "data"),
         "MEDIAPARSER_PORT": str(port),
         "MEDIAPARSER_HEARTBEAT_INTERVAL": "0.5",
+        # This test is about the processes; sign-in is tested in tests/test_web_access.py.
+        "MEDIAPARSER_AUTH": "off",
     }
     honcho = subprocess.Popen(
         [f"{bindir}/honcho", "start", "-f", "Procfile"],
