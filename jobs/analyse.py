@@ -7,6 +7,7 @@ sentence for a person, recorded on that file only.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jobs.errors import MediaError
-from jobs.exif import read_metadata, read_preview
+from jobs.exif import GaveUp, read_metadata, read_preview
 from jobs.images import ImageFacts, analyse_image
 from jobs.metadata import camera_facts, date_evidence, position_evidence
 from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
@@ -32,8 +33,9 @@ class FileReading:
 
     size: int
     mtime: float
-    sha256: str
+    sha256: str | None  # None for a file that is no photo or video: only its first bytes were read
     sniffed: Sniffed
+    identity: tuple[int, int, int] = (0, 0, 0)  # (inode, size, mtime_ns) when read, to notice a change
 
 
 @dataclass
@@ -59,25 +61,91 @@ def read_file(path: Path) -> FileReading:
     except OSError as error:
         raise MediaError(f"the file cannot be opened: {error.strerror or error}") from None
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise MediaError("not a regular file")
-        digest = hashlib.sha256()
-        head = b""
-        size = 0
+        if info.st_size == 0:
+            raise MediaError("empty file (0 bytes)")
+        try:
+            head = handle.read(HEAD_BYTES)
+        except OSError as error:
+            raise MediaError(f"reading the file failed: {error.strerror or error}") from None
+        sniffed = sniff(head, path.name)
+        if sniffed.kind == "other":
+            # Its verdict needs only the first bytes: a 10 GB disk image costs no full read.
+            return FileReading(info.st_size, info.st_mtime, None, sniffed, _identity(info))
+        _refuse_sparse(fd, info.st_size)
+        handle.seek(len(head))
+        digest = hashlib.sha256(head)
+        size = len(head)
         try:
             while chunk := handle.read(CHUNK):
-                if not head:
-                    head = chunk[:HEAD_BYTES]
                 digest.update(chunk)
                 size += len(chunk)
         except OSError as error:
             raise MediaError(f"reading the file failed: {error.strerror or error}") from None
-    if size == 0:
-        raise MediaError("empty file (0 bytes)")
-    if size != info.st_size:
-        raise MediaError("the file changed while it was being read; it will be read again on the next import")
-    return FileReading(size, info.st_mtime, digest.hexdigest(), sniff(head, path.name))
+        after = os.fstat(fd)
+    if size != info.st_size or _identity(after) != _identity(info):
+        raise MediaError(CHANGED_WHILE_READ)
+    return FileReading(size, info.st_mtime, digest.hexdigest(), sniffed, _identity(info))
+
+
+CHANGED_WHILE_READ = "the file changed while it was being read; it will be read again on the next import"
+CHANGED_WHILE_ANALYSED = (
+    "the file changed while it was being analysed (is it still being copied?); "
+    "it will be read again on the next import"
+)
+# Files at least this large are checked for holes before their bytes are read and hashed.
+SPARSE_MIN = 64 << 20
+MAX_EXTENTS = 4096
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _refuse_sparse(fd: int, size: int) -> None:
+    """A photo or video whose bytes are mostly holes (a sparse file: a preallocated, unfinished
+    download, or a hostile file claiming 10 GB) is refused before minutes go into hashing zeros."""
+    if size < SPARSE_MIN:
+        return
+    stored = _stored_bytes(fd, size)
+    if stored * 2 < size:
+        raise MediaError(
+            f"the file is mostly empty space: only {_amount(stored)} of its {_amount(size)} hold data "
+            "(a sparse file, such as an unfinished download); it is not read"
+        )
+
+
+def _stored_bytes(fd: int, size: int) -> int:
+    """Bytes in the file's data extents; `size` when the file system cannot tell data from holes."""
+    stored = offset = 0
+    try:
+        for _ in range(MAX_EXTENTS):
+            start = os.lseek(fd, offset, os.SEEK_DATA)
+            offset = os.lseek(fd, start, os.SEEK_HOLE)
+            stored += offset - start
+            if offset >= size:
+                return stored
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # no data after `offset`
+            return stored
+    return size  # too fragmented to count, or no SEEK_DATA here: treated as all data
+
+
+def _amount(count: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def changed_since_read(path: Path, reading: FileReading) -> bool:
+    """Whether the file is not the one that was read (rewritten, grown, replaced, gone)."""
+    try:
+        return _identity(os.stat(path, follow_symlinks=False)) != reading.identity
+    except OSError:
+        return True
 
 
 def thumbnail_path(file_id: int) -> str:
@@ -105,6 +173,8 @@ def analyse_media(
             reason = f"named like a photo or video ({path.suffix}) but the contents are {reading.sniffed.description}"
             return Analysis("error", reason, columns=columns)
         return Analysis("skipped", f"not a photo or video ({reading.sniffed.description})", columns=columns)
+    if isinstance(tags, GaveUp):
+        return Analysis("error", str(tags), columns=columns)  # exiftool hung or died on this file
     evidence: list[dict[str, Any]] = []
     if isinstance(tags, dict):
         facts = camera_facts(tags)
@@ -166,7 +236,15 @@ def analyse_batch(items: list[tuple[int, Path, FileReading]], data_dir: Path) ->
     media = [(file_id, path, reading) for file_id, path, reading in items if reading.sniffed.kind != "other"]
     tags = read_metadata([path for _, path, _ in media], scratch_dir(data_dir)) if media else []
     by_id = {file_id: t for (file_id, _, _), t in zip(media, tags, strict=True)}
-    return {
-        file_id: analyse_media(file_id, path, reading, by_id.get(file_id, {}), data_dir)
-        for file_id, path, reading in items
-    }
+    results = {}
+    for file_id, path, reading in items:
+        analysis = analyse_media(file_id, path, reading, by_id.get(file_id, {}), data_dir)
+        if reading.sha256 is not None and changed_since_read(path, reading):
+            # The hash, the tags and the pixels may each come from different contents.
+            if analysis.columns.get("thumb_path"):
+                (data_dir / analysis.columns["thumb_path"]).unlink(missing_ok=True)
+            analysis = Analysis(
+                "error", CHANGED_WHILE_ANALYSED, columns={"real_type": reading.sniffed.real_type}
+            )
+        results[file_id] = analysis
+    return results

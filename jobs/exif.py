@@ -1,24 +1,34 @@
 """Metadata through one persistent exiftool process per worker thread.
 
 exiftool is started once (`-stay_open`) and fed batches; a batch costs a few ms per file instead
-of ~150 ms to start a process. pyexiftool fails a whole batch when exiftool's output is not
-clean JSON, so a failed batch is retried file by file and only the bad file gets the error.
+of ~150 ms to start a process. A failed batch is retried file by file so only the bad file gets
+the error. Every call has a deadline: exiftool hanging on a file (or dying on it) is killed, that
+file gets a sentence saying so, and the next call starts a fresh exiftool.
+
+The protocol is spoken here rather than through pyexiftool, whose reads block forever on a hung
+process and spin forever on a dead one. Arguments go one per line on exiftool's stdin, never
+through a shell; names exiftool could misread are made safe by `argument_safe_path`.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
+import json
 import logging
 import os
 import re
 import secrets
+import selectors
+import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import exiftool
+from jobs.errors import MediaError
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +37,128 @@ log = logging.getLogger(__name__)
 # numbers (GPS, orientation, duration); date strings are unaffected. Not -fast2: it drops maker
 # notes, where cameras keep their time zone.
 COMMON_ARGS = ["-G0:1", "-a", "-n", "-j", "-charset", "filename=utf8"]
+# Seconds one call may take. A healthy batch of a few files needs well under one; exiftool stuck
+# on a hostile file is stopped after this. Tests shorten it (tests/hostile/short_exiftool_timeout.py).
+TIMEOUT_S = 30.0
+READ_SIZE = 1 << 16
 
 _local = threading.local()
+_numbers = itertools.count(1)
 
 
-def exiftool_process() -> exiftool.ExifToolHelper:
-    helper = getattr(_local, "helper", None)
-    if helper is None or not helper.running:
-        helper = exiftool.ExifToolHelper(common_args=COMMON_ARGS, check_execute=False)
-        helper.run()
-        _local.helper = helper
-    return helper
+class ExifToolFailed(Exception):
+    """exiftool hung or died during a call; that process is gone, the next call starts another."""
+
+
+class ExifTool:
+    """One `exiftool -stay_open` process and its line-based protocol: the arguments, one per line,
+    then `-execute<n>`; exiftool answers on stdout up to `{ready<n>}`, and `-echo4` puts the exit
+    status and a marker at the end of stderr, so both streams have a known end."""
+
+    def __init__(self, executable: str = "exiftool") -> None:
+        self.process = subprocess.Popen(
+            [executable, "-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.last_status: int | None = None
+        self.last_stderr = ""
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def execute(self, *args: str | bytes, timeout: float | None = None) -> str:
+        """exiftool's stdout for these arguments; stderr and the exit status are kept in
+        last_stderr and last_status. ExifToolFailed (after killing the process) when exiftool
+        does not finish within `timeout` seconds (TIMEOUT_S) or dies."""
+        limit = TIMEOUT_S if timeout is None else timeout
+        # Unguessable, so no text inside a file can pose as the end of an answer.
+        n = next(_numbers) * 1_000_000_000 + secrets.randbelow(1_000_000_000)
+        ready, post = f"{{ready{n}}}".encode(), f"post{n}".encode()
+        lines = [a if isinstance(a, bytes) else a.encode() for a in args]
+        lines += [b"-echo4", b"=${status}=" + post, f"-execute{n}".encode()]
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write(b"\n".join(lines) + b"\n")
+            self.process.stdin.flush()
+        except OSError:  # BrokenPipeError: it died before this call
+            self.kill()
+            raise ExifToolFailed("exiftool stopped unexpectedly (it crashed)") from None
+        out, err = self._collect(ready, post, time.monotonic() + limit, limit)
+        stderr = err.decode("utf-8", "replace").rstrip()
+        found = re.search(rf"=(\d+)=post{n}$", stderr)
+        self.last_status = int(found.group(1)) if found else None
+        self.last_stderr = stderr[: found.start()] if found else stderr
+        return out.decode("utf-8", "replace").rstrip()[: -len(ready)].rstrip()
+
+    def _collect(self, ready: bytes, post: bytes, deadline: float, limit: float) -> tuple[bytes, bytes]:
+        """Read stdout and stderr together (one full pipe must not block the other) up to their markers."""
+        assert self.process.stdout is not None and self.process.stderr is not None
+        streams = {self.process.stdout.fileno(): bytearray(), self.process.stderr.fileno(): bytearray()}
+        markers = {self.process.stdout.fileno(): ready, self.process.stderr.fileno(): post}
+        with selectors.DefaultSelector() as selector:
+            for fd in streams:
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                events = selector.select(left) if left > 0 else []
+                if not events:
+                    self.kill()
+                    raise ExifToolFailed(f"exiftool did not answer within {limit:g} s")
+                for key, _ in events:
+                    chunk = os.read(key.fd, READ_SIZE)
+                    if not chunk:
+                        self.kill()
+                        raise ExifToolFailed("exiftool stopped unexpectedly (it crashed)")
+                    streams[key.fd] += chunk
+                    if streams[key.fd][-len(markers[key.fd]) - 8 :].rstrip().endswith(markers[key.fd]):
+                        selector.unregister(key.fd)
+        return bytes(streams[self.process.stdout.fileno()]), bytes(streams[self.process.stderr.fileno()])
+
+    def execute_json(self, *args: str | bytes, timeout: float | None = None) -> list[dict[str, Any]]:
+        output = self.execute(*args, timeout=timeout)
+        if not output:
+            raise ValueError(f"exiftool gave no answer: {self.last_stderr.strip()[:200]}")
+        return json.loads(output)
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+
+    def close(self) -> None:
+        """Ask exiftool to stop; kill it if it does not within a few seconds."""
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.write(b"-stay_open\nFalse\n")
+                self.process.stdin.flush()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.kill()
+
+
+def exiftool_process() -> ExifTool:
+    tool = getattr(_local, "tool", None)
+    if tool is None or not tool.running:
+        if tool is not None:
+            tool.kill()  # collect what is left of a process that died
+        tool = ExifTool()
+        _local.tool = tool
+    return tool
 
 
 def restart_exiftool() -> None:
-    helper = getattr(_local, "helper", None)
-    _local.helper = None
-    if helper is not None:
-        with contextlib.suppress(Exception):
-            helper.terminate()
+    tool = getattr(_local, "tool", None)
+    _local.tool = None
+    if tool is not None:
+        tool.kill()  # its state after a failure is unknown
 
 
 @contextlib.contextmanager
@@ -70,24 +183,41 @@ def _read(paths: Sequence[str]) -> list[dict[str, Any]]:
     return exiftool_process().execute_json(*paths)
 
 
+class GaveUp(str):
+    """The reason in place of a file's tags when exiftool hung or died on it: unlike a plain
+    reason string (the file is still decoded), this makes the file an error."""
+
+
 def read_metadata(paths: Sequence[Path], scratch: Path) -> list[dict[str, Any] | str]:
-    """Tags for each path, in order; a string in place of the tags is the reason reading failed."""
+    """Tags for each path, in order. In place of the tags: the reason reading failed, a GaveUp
+    when exiftool hung or died on that file."""
     with contextlib.ExitStack() as stack:
         safe = [stack.enter_context(argument_safe_path(p, scratch)) for p in paths]
         try:
             by_source = {entry.get("SourceFile"): entry for entry in _read(safe)}
             return [_result(by_source.get(name)) for name in safe]
+        except ExifToolFailed as failed:
+            if len(safe) == 1:
+                return [_gave_up(failed)]  # trying the same file again would only wait again
+            log.warning("exiftool failed on a batch of %d (%s); reading one by one", len(safe), failed)
         except Exception:
+            restart_exiftool()  # its state after a failure is unknown
             log.info("exiftool batch of %d failed; reading one by one", len(safe), exc_info=True)
         results: list[dict[str, Any] | str] = []
         for name in safe:
             try:
                 entries = _read([name])
                 results.append(_result(entries[0] if entries else None))
+            except ExifToolFailed as failed:
+                results.append(_gave_up(failed))
             except Exception as error:
-                restart_exiftool()  # its state after a failure is unknown
+                restart_exiftool()
                 results.append(f"metadata could not be read: {error}".strip())
         return results
+
+
+def _gave_up(failed: ExifToolFailed) -> GaveUp:
+    return GaveUp(f"metadata could not be read: {failed} on this file; it was stopped and the import went on")
 
 
 def _result(entry: dict[str, Any] | None) -> dict[str, Any] | str:
@@ -110,6 +240,8 @@ def read_preview(path: Path, scratch: Path) -> bytes | None:
         try:
             # With -j (a common argument here), -b gives binary tags as "base64:..." strings.
             [entry] = exiftool_process().execute_json("-b", *(f"-{tag}" for tag in PREVIEW_TAGS), name)
+        except ExifToolFailed as failed:
+            raise MediaError(f"the embedded preview could not be read: {failed}") from None
         except Exception:
             restart_exiftool()
             return None
@@ -149,9 +281,11 @@ def write_tags(path: Path, assignments: Mapping[str, str | list[str]], scratch: 
         # symlink rather than the file behind it; through a link the bytes are copied back instead.
         mode = "-overwrite_original" if name == str(target) else "-overwrite_original_in_place"
         try:
-            helper = exiftool_process()
-            stdout = helper.execute(mode, *args, os.fsencode(name))
-            status, stderr = helper.last_status, helper.last_stderr
+            tool = exiftool_process()
+            stdout = tool.execute(mode, *args, os.fsencode(name))
+            status, stderr = tool.last_status, tool.last_stderr
+        except ExifToolFailed as failed:
+            return str(failed)
         except Exception as error:
             restart_exiftool()  # its state after a failure is unknown
             return str(error).strip() or type(error).__name__

@@ -71,7 +71,7 @@ def _walk(root: Path) -> Iterator[Entry]:
     real_root = root.resolve()
     listing = _list(str(root))
     if isinstance(listing, str):
-        yield Entry(".", str(root), None, None, listing)
+        yield _skipped(".", str(root), listing)
         return
     # One frame per open folder: its relative prefix and the entries still to visit.
     stack = [("", iter(listing))]
@@ -90,7 +90,7 @@ def _walk(root: Path) -> Iterator[Entry]:
                     stack.append((rel_path + "/", iter(listing)))
                     continue
                 reason = listing
-            yield Entry(_displayable(rel_path), entry.path, None, None, reason)
+            yield _skipped(_displayable(rel_path), entry.path, reason)
         else:
             yield _file_entry(entry, rel_path, real_root)
 
@@ -122,20 +122,24 @@ def _folder_reason(name: str) -> str | None:
 def _file_entry(entry: os.DirEntry, rel_path: str, real_root: Path) -> Entry:
     shown = _displayable(rel_path)
     if not _is_utf8(entry.name):
-        return Entry(shown, entry.path, None, None, "file name is not valid UTF-8")
+        return _skipped(shown, entry.path, "file name is not valid UTF-8")
     if entry.is_symlink():
-        return Entry(shown, entry.path, None, None, _link_reason(entry.path, real_root))
+        return _skipped(shown, entry.path, _link_reason(entry.path, real_root))
     try:
         info = entry.stat(follow_symlinks=False)
     except FileNotFoundError:
-        return Entry(shown, entry.path, None, None, "file disappeared during the scan")
+        return _skipped(shown, entry.path, "file disappeared during the scan")
     except OSError as exc:
-        return Entry(
-            shown, entry.path, None, None, f"file cannot be read: {(exc.strerror or 'unknown error').lower()}"
-        )
+        return _skipped(shown, entry.path, f"file cannot be read: {(exc.strerror or 'unknown error').lower()}")
     if not stat.S_ISREG(info.st_mode):
-        return Entry(shown, entry.path, None, None, f"not a regular file ({_special_kind(info.st_mode)})")
+        return _skipped(shown, entry.path, f"not a regular file ({_special_kind(info.st_mode)})")
     return Entry(shown, entry.path, info.st_size, info.st_mtime, _file_reason(entry.name))
+
+
+def _skipped(shown: str, path: str, reason: str) -> Entry:
+    # A skipped entry's path is only shown, never opened; an undecodable name (lone surrogates)
+    # could not even be stored.
+    return Entry(shown, _displayable(path), None, None, reason)
 
 
 def _file_reason(name: str) -> str | None:
