@@ -1,4 +1,4 @@
-"""SQLite connections (sync for workers, aiosqlite for the web) and schema migrations.
+"""SQLite connections (sync for workers and web writes, a threaded Reader for web pages) and migrations.
 
 Every connection gets the same pragmas: WAL so readers never block the writer, a busy timeout so
 concurrent writers queue instead of failing with "database is locked", and foreign keys on.
@@ -8,18 +8,23 @@ write transaction takes the lock up front instead of failing half-way on upgrade
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-
-import aiosqlite
+from typing import Any
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
+# Reader threads for the web: two cores run the pages next to the workers; a third thread lets a
+# quick read (a progress poll) pass two slow ones.
+READER_THREADS = 3
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
@@ -59,12 +64,105 @@ def enable_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
             time.sleep(0.05)
 
 
-async def connect_async(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.row_factory = aiosqlite.Row
-    for pragma in PRAGMAS:
-        await conn.execute(pragma)
-    return conn
+class Rows:
+    """A query's whole result, read on a reader thread: awaitable, and an async context manager with
+    the cursor methods pages use (fetchone, fetchall, fetchmany, async iteration)."""
+
+    def __init__(self, pending: asyncio.Future[list[sqlite3.Row]]) -> None:
+        self._pending = pending
+        self._rows: list[sqlite3.Row] = []
+        self._at = 0
+
+    async def _load(self) -> Rows:
+        self._rows = await self._pending
+        return self
+
+    def __await__(self) -> Generator[Any, None, Rows]:
+        return self._load().__await__()
+
+    async def __aenter__(self) -> Rows:
+        return await self._load()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def __aiter__(self) -> Rows:
+        return self
+
+    async def __anext__(self) -> sqlite3.Row:
+        row = await self.fetchone()
+        if row is None:
+            raise StopAsyncIteration
+        return row
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    async def fetchmany(self, size: int = 1) -> list[sqlite3.Row]:
+        rows = self._rows[self._at : self._at + size]
+        self._at += len(rows)
+        return rows
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        return await self.fetchmany(len(self._rows))
+
+    async def close(self) -> None:
+        return None
+
+
+class Reader:
+    """The web's reads: a few read-only connections, one per reader thread, so a slow page query
+    never holds up a progress poll behind it, and the event loop never waits on SQLite.
+
+    Every query is read to its last row in one step on its thread. That matters: a statement left
+    open (a cursor not yet read to the end while other queries run on the same connection) pins the
+    connection's snapshot, so later queries on it do not see newer commits (a session just started,
+    the decision just made), and no checkpoint can pass it, so the WAL grows without bound.
+    """
+
+    def __init__(self, path: Path, threads: int = READER_THREADS) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="mediaparser-read")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self._path)
+            conn.execute("PRAGMA query_only=ON")  # the web writes only through web/writes.py
+            with self._lock:
+                self._opened.append(conn)
+        return conn
+
+    def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
+        cursor = self._conn().execute(sql, params)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, params: Any = ()) -> Rows:
+        loop = asyncio.get_running_loop()
+        return Rows(loop.run_in_executor(self._pool, self._read, sql, params))
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+
+
+async def connect_async(path: Path) -> Reader:
+    """The web's read side (see Reader); same pragmas as every connection, plus query_only."""
+    reader = Reader(path)
+    await reader.execute("SELECT 1")  # fail at start-up, not on the first page, if it cannot open
+    return reader
 
 
 @contextlib.contextmanager
