@@ -12,6 +12,7 @@ through a shell; names exiftool could misread are made safe by `argument_safe_pa
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import itertools
@@ -21,9 +22,11 @@ import os
 import re
 import secrets
 import selectors
+import shutil
 import subprocess
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,8 +45,14 @@ COMMON_ARGS = ["-G0:1", "-a", "-n", "-j", "-charset", "filename=utf8"]
 TIMEOUT_S = 30.0
 READ_SIZE = 1 << 16
 
+# exiftool -stay_open does not stop when its stdin closes (it waits for more), so a worker that
+# exits or is killed would leave it running for good. Started through `setpriv --pdeathsig`, it is
+# killed with the thread that started it; atexit covers systems without setpriv, on a clean exit.
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
+
 _local = threading.local()
 _numbers = itertools.count(1)
+_started: weakref.WeakSet[ExifTool] = weakref.WeakSet()
 
 
 class ExifToolFailed(Exception):
@@ -57,13 +66,14 @@ class ExifTool:
 
     def __init__(self, executable: str = "exiftool") -> None:
         self.process = subprocess.Popen(
-            [executable, "-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS],
+            [*DIE_WITH_PARENT, executable, "-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         self.last_status: int | None = None
         self.last_stderr = ""
+        _started.add(self)
 
     @property
     def running(self) -> bool:
@@ -144,6 +154,12 @@ class ExifTool:
         self.kill()
 
 
+@atexit.register
+def _stop_all() -> None:
+    for tool in list(_started):
+        tool.kill()
+
+
 def exiftool_process() -> ExifTool:
     tool = getattr(_local, "tool", None)
     if tool is None or not tool.running:
@@ -163,8 +179,10 @@ def restart_exiftool() -> None:
 
 @contextlib.contextmanager
 def argument_safe_path(path: Path, scratch: Path) -> Iterator[str]:
-    """A name exiftool's line-based protocol cannot misread: newlines in a name would split it
-    into two arguments, so such files are read through a symlink with a plain name."""
+    """A name exiftool's line-based protocol cannot misread. Always absolute: a relative name could
+    start with '-' (an option), '#' (a comment line) or a space (stripped). Newlines in a name would
+    split it into two arguments, so such files are read through a symlink with a plain name."""
+    path = Path(os.path.abspath(path))
     text = str(path)
     if "\n" not in text and "\r" not in text:
         yield text
