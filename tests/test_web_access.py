@@ -141,6 +141,7 @@ def test_sign_in_returns_to_the_page_asked_for_and_sign_out_ends_the_session(mak
     response = form_post(client, "/login", {"password": PASSWORD, "next": "/review/dates?confidence=low"})
     assert response.headers["location"] == "/review/dates?confidence=low"
     assert client.get("/review/dates?confidence=low").status_code == 200
+    assert client.get("/login?next=/library").headers["location"] == "/library"
     # Another site's address as `next` is not followed.
     client2 = make_client()
     away = form_post(client2, "/login", {"password": PASSWORD, "next": "//evil.example/x"})

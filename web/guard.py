@@ -132,12 +132,13 @@ class Guard:
                 return
 
         signed_in = False
-        if settings.auth and not request.url.path.startswith(PUBLIC_PREFIXES):
+        path = request.url.path
+        if settings.auth and not path.startswith("/static/"):
             token = cookies.session_token(key, jar.get(cookies.SESSION_COOKIE))
             if token:
                 async with state.read_db.execute(SESSION_SQL, (cookies.token_hash(token), utc_now())) as cur:
                     signed_in = await cur.fetchone() is not None
-            if not signed_in:
+            if not signed_in and not path.startswith(PUBLIC_PREFIXES):
                 await answer(await _sign_in_first(request))
                 return
         scope["state"]["signed_in"] = signed_in

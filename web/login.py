@@ -109,6 +109,8 @@ async def login_page(request: Request) -> Response:
     if await _password_hash(request) is None:
         return see_other("/setup")
     next_url = safe_back(request.query_params.get("next"), "/")
+    if request.state.signed_in:  # a bookmarked sign-in page, already signed in
+        return see_other(next_url)
     return _form_page(request, "login.html", {"next": next_url, "error": None})
 
 
