@@ -59,12 +59,18 @@ class ExifToolFailed(Exception):
     """exiftool hung or died during a call; that process is gone, the next call starts another."""
 
 
+class ExifToolMissing(RuntimeError):
+    """The machine, not the file: the job fails (and is retried) rather than every file erring."""
+
+
 class ExifTool:
     """One `exiftool -stay_open` process and its line-based protocol: the arguments, one per line,
     then `-execute<n>`; exiftool answers on stdout up to `{ready<n>}`, and `-echo4` puts the exit
     status and a marker at the end of stderr, so both streams have a known end."""
 
     def __init__(self, executable: str = "exiftool") -> None:
+        if shutil.which(executable) is None:
+            raise ExifToolMissing(f"{executable} is not installed; run `mediaparser doctor`")
         self.process = subprocess.Popen(
             [*DIE_WITH_PARENT, executable, "-stay_open", "True", "-@", "-", "-common_args", *COMMON_ARGS],
             stdin=subprocess.PIPE,
@@ -214,6 +220,8 @@ def read_metadata(paths: Sequence[Path], scratch: Path) -> list[dict[str, Any] |
         try:
             by_source = {entry.get("SourceFile"): entry for entry in _read(safe)}
             return [_result(by_source.get(name)) for name in safe]
+        except ExifToolMissing:
+            raise
         except ExifToolFailed as failed:
             if len(safe) == 1:
                 return [_gave_up(failed)]  # trying the same file again would only wait again
@@ -226,6 +234,8 @@ def read_metadata(paths: Sequence[Path], scratch: Path) -> list[dict[str, Any] |
             try:
                 entries = _read([name])
                 results.append(_result(entries[0] if entries else None))
+            except ExifToolMissing:
+                raise
             except ExifToolFailed as failed:
                 results.append(_gave_up(failed))
             except Exception as error:
@@ -258,6 +268,8 @@ def read_preview(path: Path, scratch: Path) -> bytes | None:
         try:
             # With -j (a common argument here), -b gives binary tags as "base64:..." strings.
             [entry] = exiftool_process().execute_json("-b", *(f"-{tag}" for tag in PREVIEW_TAGS), name)
+        except ExifToolMissing:
+            raise
         except ExifToolFailed as failed:
             raise MediaError(f"the embedded preview could not be read: {failed}") from None
         except Exception:
