@@ -20,7 +20,7 @@ import dramatiq
 
 import jobs.broker  # noqa: F401  (installs the stub broker before the actors below are declared)
 from jobs import runtime
-from jobs.export_copy import CopyFailed, DestinationFull, export_copy, sweep_temps
+from jobs.export_copy import CopyFailed, DestinationFull, export_copy, owner_of, sweep_temps
 from jobs.export_plan import make_plan
 from jobs.exports import COPY_ACTOR, PLAN_ACTOR, QUEUE, SOURCES_ACTOR, export_row, mark_failed, send_copies
 from jobs.heartbeat import CLAIM_IS_FREE, alive_since
@@ -134,12 +134,9 @@ def claim_items(conn: sqlite3.Connection, export_id: int, worker: str, limit: in
 
 
 def alive_owners(conn: sqlite3.Connection) -> set[str]:
-    """Temp-file owners (host-pid) of live workers, whose temp files must not be swept."""
+    """Temp-file owners of live workers, whose temp files must not be swept."""
     cutoff = alive_since(runtime.settings().heartbeat_interval)
-    return {
-        f"{host}-{pid}"
-        for host, pid in conn.execute("SELECT hostname, pid FROM workers WHERE seen_at > ?", (cutoff,))
-    }
+    return {owner_of(worker) for (worker,) in conn.execute("SELECT id FROM workers WHERE seen_at > ?", (cutoff,))}
 
 
 def folders_of(paths: list[str]) -> set[str]:

@@ -3,8 +3,9 @@ name: copy to a hidden temp name beside the target, fsync, check its SHA-256 aga
 original's, write the metadata into it, set its time, fsync, record its hash, then link it into
 place (a link never replaces a file that appeared meanwhile). The original is only read.
 
-Temp files are named `.mediaparser-HOST-PID-RANDOM.ext`, so a sweep can tell a dead worker's
-leftovers from a live one's work in progress.
+Temp files are named `.mediaparser-HOST-PID-TOKEN-RANDOM.ext` (the worker's id, see
+runtime.worker_id), so a sweep can tell a dead worker's leftovers from a live one's work in
+progress, even when a restarted container hands the dead worker's pid to a new process.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import hashlib
 import os
 import secrets
 import shutil
-import socket
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jobs import runtime
 from jobs.exif import write_tags
 from storage.atomic import fsync_dir, fsync_file
 
@@ -46,7 +47,12 @@ class Copied:
 
 
 def temp_owner() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+    return owner_of(runtime.worker_id())
+
+
+def owner_of(worker_id: str) -> str:
+    """A worker's id as it appears in its temp files' names (no ':' in file names)."""
+    return worker_id.replace(":", "-")
 
 
 def temp_path(final: Path) -> Path:

@@ -191,6 +191,22 @@ def mark_failed(conn: sqlite3.Connection, export_id: int, reason: str) -> None:
         )
 
 
+def running_exports(conn: sqlite3.Connection) -> dict[int, tuple]:
+    """Exports a worker should be busy with, each with a reading of its progress."""
+    return {
+        row["id"]: (row["state"], row["files_done"], row["files_error"], row["bytes_done"])
+        for row in conn.execute("SELECT * FROM exports WHERE state IN ('queued', 'planning', 'copying')")
+    }
+
+
+def kick_export(export_id: int, state: str) -> None:
+    """Send the messages that carry an export on from `state`; extra ones find nothing to do."""
+    if state == "copying":
+        send_copies(export_id)
+    else:
+        send(QUEUE, PLAN_ACTOR, export_id)
+
+
 def export_row(conn: sqlite3.Connection, export_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM exports WHERE id = ?", (export_id,)).fetchone()
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import dramatiq
 from dramatiq.middleware import Middleware
 
+from jobs import runtime
 from storage.db import connect, transaction, utc_now
 from storage.settings import Settings
 
@@ -32,9 +33,10 @@ def alive_since(heartbeat_interval: float, now: float | None = None) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat()
 
 
-# A claimed row (a file to analyse, a copy to export) names its claimant "host:pid#thread": the
-# thread, so two threads of one process never hold the same row; the process, whose heartbeat says
-# whether the claim is still alive. Parameters, in order: the claimant, alive_since(...).
+# A claimed row (a file to analyse, a copy to export) names its claimant "host:pid:token#thread"
+# (runtime.claimant): the thread, so two threads of one process never hold the same row; the
+# process start, whose heartbeat says whether the claim is still alive.
+# Parameters, in order: the claimant, alive_since(...).
 CLAIM_IS_FREE = (
     "(claimed_by IS NULL OR claimed_by = ?"
     " OR substr(claimed_by, 1, instr(claimed_by || '#', '#') - 1) NOT IN (SELECT id FROM workers WHERE seen_at > ?))"
@@ -52,7 +54,7 @@ class Heartbeat(Middleware):
         self.settings = settings
         self.threads = threads
         self.broker_name = broker_name
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker_id = runtime.worker_id()
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -61,7 +63,10 @@ class Heartbeat(Middleware):
         self.thread = threading.Thread(target=self.loop, name="heartbeat", daemon=True)
         self.thread.start()
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Only now: in-flight work has finished or been given up. Forgetting the row earlier (in
+        # before_worker_shutdown) let other workers take files and copies this one was still
+        # writing, and sweep its export temp files from under it.
         self.stopping.set()
         if self.thread is not None:
             self.thread.join(timeout=2)
@@ -99,11 +104,12 @@ class Heartbeat(Middleware):
 
 
 def forget_worker(settings: Settings, pid: int) -> None:
-    """Remove the heartbeat row of a worker process on this host that has stopped or died."""
+    """Remove the heartbeat row of a worker process on this host that has stopped or died; its
+    claims are free from then on."""
     conn = connect(settings.database_path)
     try:
         with transaction(conn):
-            conn.execute("DELETE FROM workers WHERE id = ?", (f"{socket.gethostname()}:{pid}",))
+            conn.execute("DELETE FROM workers WHERE hostname = ? AND pid = ?", (socket.gethostname(), pid))
     finally:
         conn.close()
 

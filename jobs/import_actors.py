@@ -10,7 +10,9 @@ message never analyses a file twice into the results.
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -39,6 +41,9 @@ from storage.db import transaction, utc_now
 SCAN_BATCH = 500
 CLAIM_SIZE = 4  # small, so a pause takes effect within a second or two
 MESSAGE_BUDGET_S = 20.0  # then the message re-sends itself, so shutdowns and time limits stay easy
+# Free space the data dir keeps: below it, imports pause before a batch rather than fill the disk to
+# the last byte, where SQLite could not even record the pause (nor the queue acknowledge a message).
+DATA_HEADROOM = 8 << 20
 
 
 # Scanning ----------------------------------------------------------------------------------
@@ -151,15 +156,17 @@ def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
     redate(conn, undated, runtime.settings())
     # Before 'done': zones borrowed from neighbours and Live Photo pairs need the whole import.
     redate_import(conn, import_id, runtime.settings())
+    # Duplicates across the whole library, new files included. Asked for before 'done' is written:
+    # a worker killed between the two must not leave a done import whose files were never grouped
+    # (every file is analysed by now; a second grouping from a racing finisher changes nothing).
+    send(DUPLICATES_QUEUE, REGROUP_ACTOR)
     with transaction(conn):
-        finished = conn.execute(
+        conn.execute(
             "UPDATE imports SET state = 'done', finished_at = ?, current_path = NULL"
             " WHERE id = ? AND state = 'analysing' AND scan_complete = 1"
             " AND NOT EXISTS (SELECT 1 FROM files WHERE import_id = ? AND status = 'pending')",
             (utc_now(), import_id, import_id),
-        ).rowcount
-    if finished:
-        send(DUPLICATES_QUEUE, REGROUP_ACTOR)  # duplicates across the whole library, new files included
+        )
 
 
 @dramatiq.actor(actor_name=ANALYSE_ACTOR, queue_name=QUEUE, max_retries=5, on_failure="import_failed")
@@ -173,6 +180,9 @@ def analyse_import(import_id: int) -> None:
         row = import_row(conn, import_id)
         if row is None or row["state"] not in RUNNING:
             return
+        if shutil.disk_usage(runtime.settings().data_dir).free < DATA_HEADROOM:
+            pause_on_full_disk(conn, import_id, [])  # while there is still room to say so
+            return
         claimed = claim_files(conn, import_id, runtime.claimant(), CLAIM_SIZE)
         if not claimed:
             if row["scan_complete"]:
@@ -180,9 +190,43 @@ def analyse_import(import_id: int) -> None:
                 return
             time.sleep(0.5)  # the scan has not produced more files yet
             continue
-        results = analyse_claimed(conn, claimed)
-        processed = write_results(conn, import_id, claimed, results)
+        try:
+            results = analyse_claimed(conn, claimed)
+            processed = write_results(conn, import_id, claimed, results)
+        except (OSError, sqlite3.OperationalError) as error:
+            if not disk_full(error):
+                raise
+            pause_on_full_disk(conn, import_id, claimed)
+            return
         redate(conn, processed, runtime.settings())
+
+
+def disk_full(error: BaseException) -> bool:
+    """The data dir's disk is full (thumbnails, the database): no file's fault, and every file
+    after this one would fail the same way."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error)
+
+
+def pause_on_full_disk(conn: sqlite3.Connection, import_id: int, claimed: list[sqlite3.Row]) -> None:
+    """Pause with a sentence instead of retrying into the same wall; the claimed files stay pending.
+    Resuming after making room carries on (the batch's transaction was rolled back whole)."""
+    data_dir = runtime.settings().data_dir
+    free = shutil.disk_usage(data_dir).free // (1 << 20)
+    reason = (
+        f"the disk holding MediaParser's data ({data_dir}) is full ({free} MB free): "
+        "make room there, then resume; nothing is lost"
+    )
+    with transaction(conn):
+        conn.executemany(
+            "UPDATE files SET claimed_by = NULL WHERE id = ? AND status = 'pending'", [(r["id"],) for r in claimed]
+        )
+        conn.execute(
+            "UPDATE imports SET paused_from = state, state = 'paused', error = ?, current_path = NULL"
+            " WHERE id = ? AND state IN ('scanning', 'analysing')",
+            (reason, import_id),
+        )
 
 
 def known_copy(conn: sqlite3.Connection, file_id: int, origin: str, sha256: str) -> int | None:

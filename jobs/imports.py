@@ -130,7 +130,7 @@ def resume_import(conn: sqlite3.Connection, import_id: int) -> bool:
         now = utc_now()
         # The rate restarts from here, so a night spent paused does not drag files/s down.
         conn.execute(
-            "UPDATE imports SET state = ?, paused_from = NULL, started_at = coalesce(started_at, ?),"
+            "UPDATE imports SET state = ?, paused_from = NULL, error = NULL, started_at = coalesce(started_at, ?),"
             " rate_since = ?, rate_base = files_done + files_skipped + files_error + files_known WHERE id = ?",
             (state, now, now, import_id),
         )
@@ -158,6 +158,25 @@ def mark_failed(conn: sqlite3.Connection, import_id: int, reason: str) -> None:
             "UPDATE imports SET state = 'failed', error = ?, finished_at = ?, current_path = NULL WHERE id = ?",
             (reason, utc_now(), import_id),
         )
+
+
+def running_imports(conn: sqlite3.Connection) -> dict[int, tuple]:
+    """Imports a worker should be busy with, each with a reading of its progress (equal readings
+    some time apart: nothing moved)."""
+    return {
+        row["id"]: (row["state"], row["files_total"], row["files_done"], row["files_error"], row["files_skipped"],
+                    row["files_known"])
+        for row in conn.execute("SELECT * FROM imports WHERE state IN ('queued', 'scanning', 'analysing')")
+    }
+
+
+def kick_import(import_id: int, state: str) -> None:
+    """Send the messages that carry an import on from `state`. Harmless when some are still queued:
+    scans and analyses skip what is done."""
+    if state in ("queued", "scanning"):
+        start_import(import_id)
+    else:
+        send_fanout(import_id)
 
 
 def import_row(conn: sqlite3.Connection, import_id: int) -> sqlite3.Row | None:

@@ -4,6 +4,7 @@ its identity, and whether it has been asked to stop."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sqlite3
 import threading
@@ -15,6 +16,9 @@ _settings: Settings | None = None
 _local = threading.local()
 # Set on SIGTERM: long-running actors stop taking new files and hand the rest back.
 stopping = threading.Event()
+# Drawn once per process start: after a container restart a new worker may get the pid a dead one
+# had, and the dead one's claims must not look like its own or like a live worker's.
+_START_TOKEN = secrets.token_hex(4)
 
 
 def configure(settings: Settings) -> None:
@@ -47,5 +51,5 @@ def claimant() -> str:
 
 
 def worker_id() -> str:
-    """Matches the heartbeat row's id, so a claim by a dead worker can be recognised."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """"host:pid:token", the heartbeat row's id, so a claim by a dead worker can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_START_TOKEN}"

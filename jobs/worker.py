@@ -6,6 +6,11 @@ work dies; honcho then SIGKILLs everything 5 s later and restarts nothing. Here 
 however often it arrives, means one thing: take no new messages, let in-flight ones finish within
 the grace period, hand whatever is left back to the queue, and exit 0. The supervisor restarts
 a child that dies unexpectedly (kill -9, out of memory); its messages come back by lease expiry.
+
+A job must never stay "running" for good because its messages were lost (dead-lettered after
+killing workers, a broker wiped): the supervisor sends fresh messages for every running job when it
+starts, and again for any running job that made no progress over a while. The actors skip what is
+done, so an extra message costs a query.
 """
 
 from __future__ import annotations
@@ -24,9 +29,13 @@ import dramatiq
 
 from jobs import runtime
 from jobs.broker import describe, send, setup_broker
+from jobs.duplicate_actors import QUEUE as DUPLICATES_QUEUE
+from jobs.duplicate_actors import REGROUP_ACTOR
+from jobs.exports import kick_export, running_exports
 from jobs.heartbeat import Heartbeat, forget_dead_workers, forget_worker
+from jobs.imports import kick_import, running_imports
 from storage.datadir import ensure_data_dir
-from storage.db import open_database
+from storage.db import connect, open_database
 from storage.settings import Settings
 
 log = logging.getLogger("mediaparser.worker")
@@ -115,6 +124,31 @@ def redate_if_engine_changed(settings: Settings) -> None:
         send(QUEUE, REDATE_ACTOR)
 
 
+def rescue_interval(settings: Settings) -> float:
+    """How long a running job may show no progress before it is sent fresh messages: by then any
+    message a dead worker held has come back by lease expiry, so a still-idle job has lost its own."""
+    return max(2 * settings.visibility_timeout, 5.0)
+
+
+Readings = dict[tuple[str, int], tuple]
+
+
+def rescue_jobs(settings: Settings, last: Readings, everything: bool) -> Readings:
+    """Send fresh messages for running jobs whose progress reading equals `last` (or all of them);
+    returns the readings to compare with next time."""
+    conn = connect(settings.database_path)
+    try:
+        now = {("import", k): v for k, v in running_imports(conn).items()}
+        now.update({("export", k): v for k, v in running_exports(conn).items()})
+    finally:
+        conn.close()
+    for (kind, job_id), reading in now.items():
+        if everything or last.get((kind, job_id)) == reading:
+            log.info("Sending fresh messages for %s #%s (%s).", kind, job_id, reading[0])
+            (kick_import if kind == "import" else kick_export)(job_id, reading[0])
+    return now
+
+
 def child_command(threads: int, modules: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "mediaparser", "worker", "--child", "--threads", str(threads), *modules]
 
@@ -126,6 +160,10 @@ def run_supervisor(settings: Settings, processes: int, threads: int, modules: Se
     open_database(settings.database_path).close()
     forget_dead_workers(settings)
     redate_if_engine_changed(settings)
+    setup_broker(settings)
+    readings = rescue_jobs(settings, {}, everything=True)
+    send(DUPLICATES_QUEUE, REGROUP_ACTOR)  # a worker killed mid-grouping left its message behind
+    next_rescue = time.monotonic() + rescue_interval(settings)
     command = child_command(threads, modules)
     children: dict[int, subprocess.Popen] = {slot: subprocess.Popen(command) for slot in range(processes)}
     started = dict.fromkeys(children, time.monotonic())
@@ -134,6 +172,12 @@ def run_supervisor(settings: Settings, processes: int, threads: int, modules: Se
     log.info("Supervisor %s started %d worker processes.", os.getpid(), processes)
 
     while not stop.wait(0.2):
+        if time.monotonic() >= next_rescue:
+            try:
+                readings = rescue_jobs(settings, readings, everything=False)
+            except Exception:  # a locked or full database: try again next time, keep supervising
+                log.warning("Could not check for stalled jobs; will retry.", exc_info=True)
+            next_rescue = time.monotonic() + rescue_interval(settings)
         for slot, child in list(children.items()):
             if child.poll() is None:
                 continue

@@ -168,4 +168,16 @@ async def finish_api(request: Request) -> Response:
     if row["state"] != "receiving":
         return _not_receiving(row["state"])
     await write(request.app, finish_upload, row["id"])
+    await run_in_threadpool(sweep_partials, uploads_dir(request.app.state.settings) / str(row["id"]))
     return JSONResponse({"id": row["id"], "url": f"/imports/{row['id']}"})
+
+
+def sweep_partials(folder: Path) -> int:
+    """Delete what uploads cut short left behind (a server killed mid-file): hidden temp files that
+    were never named or recorded. Only after finishing, when no file of this upload can arrive."""
+    removed = 0
+    for path in folder.rglob(".*.partial"):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+    return removed
