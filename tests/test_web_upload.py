@@ -333,3 +333,20 @@ def test_browser_time_is_read_as_utc_milliseconds() -> None:
 
     assert browser_mtime(str(LAST_MODIFIED)) == datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
     assert browser_mtime("soon") is None and browser_mtime(None) is None and browser_mtime("9" * 30) is None
+
+
+def test_files_half_received_when_the_server_died_are_removed_at_the_next_start(web_settings) -> None:
+    from starlette.testclient import TestClient
+
+    from storage.datadir import uploads_dir
+    from web.app import create_app
+
+    folder = uploads_dir(web_settings) / "7" / "Holiday"
+    folder.mkdir(parents=True)
+    partial = folder / ".IMG_1.jpg.a1b2.partial"
+    partial.write_bytes(b"half a photo")
+    kept = folder / "IMG_0.jpg"
+    kept.write_bytes(b"a whole photo")
+    with TestClient(create_app(web_settings), base_url="http://localhost"):
+        assert not partial.exists()
+        assert kept.read_bytes() == b"a whole photo"

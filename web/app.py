@@ -9,17 +9,19 @@ import secrets
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from jobs.broker import setup_broker
 from storage import credentials
-from storage.datadir import ensure_data_dir
+from storage.datadir import ensure_data_dir, uploads_dir
 from storage.db import connect_async, open_database
 from storage.settings import Settings, is_loopback
 from web.guard import Guard
 from web.responses import http_error
 from web.routes import routes
+from web.uploads import sweep_partials
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,8 @@ def create_app(settings: Settings) -> Starlette:
         # Migrate on a short-lived sync connection before serving, so no page ever sees an old
         # schema; `migrate` is safe to race with workers starting at the same moment.
         prepare_access(app, settings)
+        # Files a killed web process was receiving: no upload is in flight before we serve.
+        await run_in_threadpool(sweep_partials, uploads_dir(settings))
         # The web only sends messages (a scan to start, analysis to resume); workers run them.
         # Importing the actor module declares its actors, which setup_broker then moves onto the
         # configured broker, so `scan_import.send()` reaches the workers' queue.
