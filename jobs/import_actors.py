@@ -40,6 +40,12 @@ from storage.db import transaction, utc_now
 
 SCAN_BATCH = 500
 CLAIM_SIZE = 4  # small, so a pause takes effect within a second or two
+# Times a file may be taken without its analysis finishing before it is set aside as an error.
+MAX_CLAIMS = 3
+GIVEN_UP = (
+    f"analysing this file stopped MediaParser's worker {MAX_CLAIMS} times (a crash, or not enough memory), "
+    "so it was set aside: the rest of the import went on without it"
+)
 MESSAGE_BUDGET_S = 20.0  # then the message re-sends itself, so shutdowns and time limits stay easy
 # Free space the data dir keeps: below it, imports pause before a batch rather than fill the disk to
 # the last byte, where SQLite could not even record the pause (nor the queue acknowledge a message).
@@ -125,15 +131,27 @@ def scan_import(import_id: int) -> None:
 
 
 def claim_files(conn: sqlite3.Connection, import_id: int, worker: str, limit: int) -> list[sqlite3.Row]:
+    """Up to `limit` pending files for this worker. A file taken before and never finished (its
+    worker died or its message failed) is taken alone, so a file that kills workers is found out
+    and cannot drag its batch-mates down with it."""
     settings = runtime.settings()
     cutoff = alive_since(settings.heartbeat_interval)
     with transaction(conn):
-        return conn.execute(
-            "UPDATE files SET claimed_by = ? WHERE id IN ("
+        rows = conn.execute(
+            "UPDATE files SET claimed_by = ?, claims = claims + 1 WHERE id IN ("
             f" SELECT id FROM files WHERE import_id = ? AND status = 'pending' AND {CLAIM_IS_FREE}"
-            " ORDER BY id LIMIT ?) RETURNING id, rel_path, source_path, origin, browser_mtime",
+            " ORDER BY id LIMIT ?) RETURNING id, rel_path, source_path, origin, browser_mtime, claims",
             (worker, import_id, worker, cutoff, limit),
         ).fetchall()
+        rows.sort(key=lambda r: r["id"])
+        retried = [r for r in rows if r["claims"] > 1]
+        if not retried:
+            return rows
+        conn.executemany(
+            "UPDATE files SET claimed_by = NULL, claims = claims - 1 WHERE id = ?",
+            [(r["id"],) for r in rows if r["id"] != retried[0]["id"]],
+        )
+        return retried[:1]
 
 
 def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
@@ -191,7 +209,9 @@ def analyse_import(import_id: int) -> None:
             time.sleep(0.5)  # the scan has not produced more files yet
             continue
         try:
-            results = analyse_claimed(conn, claimed)
+            given_up = {r["id"] for r in claimed if r["claims"] > MAX_CLAIMS}
+            results = analyse_claimed(conn, [r for r in claimed if r["id"] not in given_up])
+            results.update({file_id: (None, Analysis("error", GIVEN_UP)) for file_id in given_up})
             processed = write_results(conn, import_id, claimed, results)
         except (OSError, sqlite3.OperationalError) as error:
             if not disk_full(error):
@@ -220,7 +240,8 @@ def pause_on_full_disk(conn: sqlite3.Connection, import_id: int, claimed: list[s
     )
     with transaction(conn):
         conn.executemany(
-            "UPDATE files SET claimed_by = NULL WHERE id = ? AND status = 'pending'", [(r["id"],) for r in claimed]
+            "UPDATE files SET claimed_by = NULL, claims = max(claims - 1, 0) WHERE id = ? AND status = 'pending'",
+            [(r["id"],) for r in claimed],
         )
         conn.execute(
             "UPDATE imports SET paused_from = state, state = 'paused', error = ?, current_path = NULL"
