@@ -294,3 +294,14 @@ async def run_clients(
     finally:
         await asyncio.gather(*(b.close() for b in browsers), return_exceptions=True)
     return rec
+
+
+async def post_once(base_url: str, password: str, url: str) -> int:
+    """One POST as a signed-in person (a job control button); returns its status."""
+    browser = Browser(base_url, password, [], Recorder(), seed=-1)
+    try:
+        await browser.login()
+        response = await browser.request("decision", "control", "POST", url)
+        return response.status_code if response is not None else 0
+    finally:
+        await browser.close()

@@ -33,6 +33,7 @@ def test_quick_load_run_measures_pages_progress_and_decisions():
         assert int(count) > 0, f"no {kind} request was measured:\n{output}"
         assert 0 < float(p50) <= float(p95) <= float(p99), output
     assert re.search(r"idle [\d.]+ files/s .* under load [\d.]+ files/s; ratio load/idle [\d.]+", run.stdout), output
+    assert re.search(r"import paused .*: page p50 [\d.]+ p95 [\d.]+ ms", run.stdout), output
     assert re.search(r"^(PASS|FAIL): ", run.stdout, re.MULTILINE), output
     # Everything it started is gone: the server and the worker supervisor it named have exited.
     pids = re.search(r"server pid (\d+) .* worker supervisor pid (\d+)", run.stdout)
