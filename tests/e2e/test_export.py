@@ -13,6 +13,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -222,8 +223,21 @@ def can_mount_tmpfs() -> bool:
     return probe.returncode == 0
 
 
+RESUMER = """import sys
+from pathlib import Path
+from jobs.broker import setup_broker
+from jobs.exports import resume_export
+from storage.db import connect
+from storage.settings import Settings
+setup_broker(Settings(data_dir=Path(sys.argv[1])))
+print(resume_export(connect(Path(sys.argv[1]) / "mediaparser.sqlite3"), int(sys.argv[2])))
+"""
+
+
 @pytest.mark.skipif(not can_mount_tmpfs(), reason="needs unshare to mount a small tmpfs as the destination")
-def test_a_destination_that_fills_up_fails_clearly_with_no_partial_file(app_berlin: App, tmp_path: Path) -> None:
+def test_a_destination_that_fills_up_fails_clearly_with_no_partial_file_then_resumes(
+    app_berlin: App, tmp_path: Path
+) -> None:
     app = app_berlin
     root, dest = tmp_path / "photos", tmp_path / "small"
     build_many(root, 40)
@@ -233,21 +247,25 @@ def test_a_destination_that_fills_up_fails_clearly_with_no_partial_file(app_berl
     # view through /proc/PID/root.
     command = " ".join(f"'{part}'" for part in worker_command(1, 1))
     worker = subprocess.Popen(
-        ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size=24m tmpfs '{dest}' && exec {command}"],
+        ["unshare", "-rm", "sh", "-c", f"mount -t tmpfs -o size=64m tmpfs '{dest}' && exec {command}"],
         cwd=REPO,
         env=app.env,
     )
     app.procs.append(worker)
     wait_for(lambda: app.worker_pids())
+    seen = Path(f"/proc/{worker.pid}/root") / dest.relative_to("/")
+    wait_for(lambda: os.path.ismount(seen))
+    # Other things fill the disk: 24 MB stay free, too little for the 25 MB of photos.
+    filler = seen / "someone else's backup"
+    filler.write_bytes(b"\0" * (shutil.disk_usage(seen).free - (24 << 20)))
     import_and_wait(app, root)
     run = export(app, dest, "--wait")
     assert run.returncode == 1
     assert "full" in run.stdout and "resume" in run.stdout
     row = app.query("SELECT state, error, files_done FROM exports")[0]
     assert row["state"] == "failed" and 0 < row["files_done"] < 40
-    seen = Path(f"/proc/{worker.pid}/root") / dest.relative_to("/")
     items = {i["dest_rel_path"]: i for i in app.query("SELECT * FROM export_items")}
-    files = outputs(seen)
+    files = [p for p in outputs(seen) if p != filler]
     assert len(files) == row["files_done"]
     assert not [p for p in seen.rglob(TEMP_PREFIX + "*")]
     for path in files:
@@ -255,4 +273,23 @@ def test_a_destination_that_fills_up_fails_clearly_with_no_partial_file(app_berl
         assert item["state"] == "verified"
         assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256_out"]
     assert sum(1 for i in items.values() if i["state"] == "planned") == 40 - row["files_done"]
+    assert snapshot(root) == originals
+
+    # Room is made; resuming finishes the export: every photo once, verified, nothing half-written.
+    filler.unlink()
+    export_id = app.query("SELECT id FROM exports")[0]["id"]
+    resumed = subprocess.run(
+        [sys.executable, "-c", RESUMER, str(app.data), str(export_id)], env=app.env, cwd=REPO,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert resumed.stdout.strip() == "True", resumed.stderr
+    wait_for(lambda: app.query("SELECT state FROM exports")[0]["state"] == "done", timeout=120)
+    final = app.query("SELECT * FROM exports")[0]
+    assert final["files_done"] == 40 and final["error"] is None
+    files = outputs(seen)
+    assert len(files) == 40
+    assert not [p for p in seen.rglob(TEMP_PREFIX + "*")]
+    items = {i["dest_rel_path"]: i for i in app.query("SELECT * FROM export_items")}
+    for path in files:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == items[str(path.relative_to(seen))]["sha256_out"]
     assert snapshot(root) == originals
