@@ -43,9 +43,10 @@ def set_dates(
     """Record a date decision per file ({"local", "offset", "zone", "precision", ...}) and decide
     again. Returns the batch id."""
     batch = batch or new_batch()
+    # One transaction: a decision is recorded and applied together, or (killed between) not at all.
     with transaction(conn):
         record_files(conn, kind, payloads.items(), actor, batch)
-    redate(conn, payloads, settings)
+        redate(conn, payloads, settings)
     return batch
 
 

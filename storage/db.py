@@ -1,4 +1,4 @@
-"""SQLite connections (sync for workers and web writes, a threaded Reader for web pages) and migrations.
+"""SQLite connections (sync for workers and web writes, aiosqlite for web pages) and migrations.
 
 Every connection gets the same pragmas: WAL so readers never block the writer, a busy timeout so
 concurrent writers queue instead of failing with "database is locked", and foreign keys on.
@@ -12,19 +12,19 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-import threading
 import time
 from collections.abc import Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
-# Reader threads for the web: two cores run the pages next to the workers; a third thread lets a
-# quick read (a progress poll) pass two slow ones.
-READER_THREADS = 3
+# Read connections for the web: two cores run the pages next to the workers; a third lets a quick
+# read (a progress poll) pass two slow ones.
+READERS = 3
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
@@ -114,60 +114,56 @@ class Rows:
 
 
 class Reader:
-    """The web's reads: a few read-only connections, one per reader thread, so a slow page query
+    """The web's reads: a few aiosqlite connections (each with its own thread), so a slow page query
     never holds up a progress poll behind it, and the event loop never waits on SQLite.
 
-    Every query is read to its last row in one step on its thread. That matters: a statement left
-    open (a cursor not yet read to the end while other queries run on the same connection) pins the
-    connection's snapshot, so later queries on it do not see newer commits (a session just started,
-    the decision just made), and no checkpoint can pass it, so the WAL grows without bound.
+    Every query is read to its last row in one step (`execute_fetchall`). That matters: a statement
+    left open (a cursor not yet read to the end while other queries run on the same connection) pins
+    the connection's snapshot, so later queries on it do not see newer commits (a session just
+    started, the decision just made), and no checkpoint can pass it, so the WAL grows without bound.
     """
 
-    def __init__(self, path: Path, threads: int = READER_THREADS) -> None:
-        self._path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="mediaparser-read")
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = connect(self._path)
-            conn.execute("PRAGMA query_only=ON")  # the web writes only through web/writes.py
-            with self._lock:
-                self._opened.append(conn)
-        return conn
-
-    def _read(self, sql: str, params: Any) -> list[sqlite3.Row]:
-        cursor = self._conn().execute(sql, params)
-        try:
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+    def __init__(self, conns: list[aiosqlite.Connection]) -> None:
+        self._conns = conns
+        self._pending = [0] * len(conns)
 
     def execute(self, sql: str, params: Any = ()) -> Rows:
-        loop = asyncio.get_running_loop()
-        return Rows(loop.run_in_executor(self._pool, self._read, sql, params))
+        # The connection with the fewest queries waiting: a quick read passes a slow one.
+        index = min(range(len(self._conns)), key=self._pending.__getitem__)
+        self._pending[index] += 1
+
+        async def read() -> list[sqlite3.Row]:
+            try:
+                return list(await self._conns[index].execute_fetchall(sql, params))
+            finally:
+                self._pending[index] -= 1
+
+        return Rows(asyncio.ensure_future(read()))
 
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, self._pool.shutdown)
-        with self._lock:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
+        for conn in self._conns:
+            await conn.close()
 
 
-async def connect_async(path: Path) -> Reader:
+async def connect_async(path: Path, readers: int = READERS) -> Reader:
     """The web's read side (see Reader); same pragmas as every connection, plus query_only."""
-    reader = Reader(path)
-    await reader.execute("SELECT 1")  # fail at start-up, not on the first page, if it cannot open
-    return reader
+    conns = []
+    for _ in range(readers):
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.row_factory = sqlite3.Row
+        for pragma in (*PRAGMAS, "PRAGMA query_only=ON"):  # the web writes only through web/writes.py
+            await conn.execute_fetchall(pragma)
+        conns.append(conn)
+    return Reader(conns)
 
 
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One short write transaction; rolled back on any error."""
+    """One short write transaction; rolled back on any error. Inside another, it joins that one, so
+    a caller can make several steps (a decision and its effect) one all-or-nothing write."""
+    if conn.in_transaction:
+        yield conn
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

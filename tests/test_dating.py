@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from jobs.dating import live_photo_pairs, nearest_zone
 from storage.db import open_database, utc_now
 
@@ -67,3 +69,28 @@ def test_a_persons_date_wins_is_kept_in_history_and_can_be_undone(tmp_path):
     assert tuple(conn.execute("SELECT taken_local, confidence FROM files").fetchone()) == engine
     kinds = [r[0] for r in conn.execute("SELECT kind FROM decisions ORDER BY id")]
     assert kinds == ["date", "undo"], "both rows stay in the history"
+
+
+def test_a_date_decision_is_recorded_and_applied_together_or_not_at_all(tmp_path, monkeypatch):
+    """A worker or web process killed between writing the decision and applying it must not leave a
+    decision in the history that the file does not show (the fault suite's kill -9 case)."""
+    import jobs.review
+    from jobs.review import set_dates
+    from storage.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, timezone="Europe/Berlin")
+    conn = open_database(settings.database_path)
+    conn.execute(
+        "INSERT INTO imports (kind, root, state, created_at) VALUES ('folder', '/x', 'done', ?)", (utc_now(),)
+    )
+    file_id = add(conn, "IMG_1.jpg", "image/jpeg")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("the process dies here")
+
+    monkeypatch.setattr(jobs.review, "redate", killed)
+    payload = {"local": "2019-07-05T09:00:00", "offset": "+02:00", "zone": "Europe/Berlin"}
+    with pytest.raises(KeyboardInterrupt):
+        set_dates(conn, settings, {file_id: payload}, "anna")
+    assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
+    assert not conn.in_transaction

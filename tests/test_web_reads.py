@@ -1,4 +1,4 @@
-"""The web's read side (storage.db.Reader): every page read sees what was committed before it began,
+"""The web's read side (storage.db.connect_async): every page read sees what was committed before it began,
 even while another page's result is still being consumed, and it cannot write."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from storage.db import Reader, connect
+from storage.db import connect, connect_async
 
 
 def _library(path):
@@ -23,7 +23,7 @@ def test_a_read_sees_a_commit_made_while_an_earlier_result_is_still_open(tmp_pat
 
     async def scenario():
         # One thread, one connection: the case where an open statement would pin the snapshot.
-        reader = Reader(tmp_path / "lib.sqlite3", threads=1)
+        reader = await connect_async(tmp_path / "lib.sqlite3", readers=1)
         try:
             earlier = await reader.execute("SELECT x FROM t ORDER BY x")
             assert (await earlier.fetchone())["x"] == 1  # half read, like a page mid-render
@@ -44,7 +44,7 @@ def test_the_read_side_refuses_to_write(tmp_path):
     _library(tmp_path / "lib.sqlite3").close()
 
     async def scenario():
-        reader = Reader(tmp_path / "lib.sqlite3")
+        reader = await connect_async(tmp_path / "lib.sqlite3")
         try:
             await reader.execute("INSERT INTO t VALUES (4)")
         finally:

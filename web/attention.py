@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
-
+from storage.db import Reader
 from storage.library import NEEDS_DATE_REVIEW
 
 # Each count is served by a partial index (migration 0002), so the home page stays instant.
@@ -19,7 +18,7 @@ SELECT (SELECT count(*) FROM files f WHERE {NEEDS_DATE_REVIEW}) AS dates,
 """
 
 
-async def attention(conn: aiosqlite.Connection) -> dict[str, Any]:
+async def attention(conn: Reader) -> dict[str, Any]:
     async with conn.execute(ATTENTION_SQL) as cursor:
         row = await cursor.fetchone()
     return dict(row)

@@ -1,13 +1,12 @@
-"""Reads behind the export pages and their /api twins, on the shared aiosqlite connection."""
+"""Reads behind the export pages and their /api twins, on the aiosqlite Reader (storage.db)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import aiosqlite
-
 from jobs.exports import FAILED_SQL, HELD_SQL, SAMPLE_SQL
+from storage.db import Reader
 
 EXPORTS_PAGE = 30
 LIST_PAGE = 100
@@ -26,12 +25,12 @@ GROUP BY source_action
 """
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+async def _all(conn: Reader, sql: str, params: Any = ()) -> list[dict[str, Any]]:
     async with conn.execute(sql, params) as cursor:
         return [dict(row) for row in await cursor.fetchall()]
 
 
-async def fetch_export(conn: aiosqlite.Connection, export_id: int) -> dict[str, Any] | None:
+async def fetch_export(conn: Reader, export_id: int) -> dict[str, Any] | None:
     rows = await _all(
         conn,
         "SELECT x.*, i.label AS import_label FROM exports x LEFT JOIN imports i ON i.id = x.import_id"
@@ -47,7 +46,7 @@ async def fetch_export(conn: aiosqlite.Connection, export_id: int) -> dict[str, 
 
 
 async def list_exports(
-    conn: aiosqlite.Connection, before: int | None, limit: int = EXPORTS_PAGE
+    conn: Reader, before: int | None, limit: int = EXPORTS_PAGE
 ) -> tuple[list[dict[str, Any]], int | None]:
     rows = await _all(conn, EXPORTS_SQL, {"before": before, "limit": limit + 1})
     more = len(rows) > limit
@@ -57,16 +56,16 @@ async def list_exports(
     return rows, (rows[-1]["id"] if more else None)
 
 
-async def import_choices(conn: aiosqlite.Connection) -> list[dict[str, Any]]:
+async def import_choices(conn: Reader) -> list[dict[str, Any]]:
     return await _all(conn, IMPORT_CHOICES_SQL)
 
 
-async def sample(conn: aiosqlite.Connection, export_id: int) -> list[dict[str, Any]]:
+async def sample(conn: Reader, export_id: int) -> list[dict[str, Any]]:
     return await _all(conn, SAMPLE_SQL, (export_id, SAMPLE_ROWS))
 
 
 async def item_page(
-    conn: aiosqlite.Connection, export_id: int, which: str, after: int
+    conn: Reader, export_id: int, which: str, after: int
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Held-back or failed files, a keyset page at a time."""
     sql = HELD_SQL if which == "held" else FAILED_SQL
@@ -76,7 +75,7 @@ async def item_page(
     return rows, (rows[-1]["file_id"] if more else None)
 
 
-async def source_counts(conn: aiosqlite.Connection, export_id: int) -> dict[str, int]:
+async def source_counts(conn: Reader, export_id: int) -> dict[str, int]:
     async with conn.execute(SOURCE_COUNTS_SQL, (export_id,)) as cursor:
         return {row[0]: row[1] for row in await cursor.fetchall()}
 

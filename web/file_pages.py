@@ -11,13 +11,13 @@ import json
 from pathlib import PurePosixPath
 from typing import Any
 
-import aiosqlite
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobs.tagging import SUGGEST_SQL
+from storage.db import Reader
 from storage.files import HASH_COLUMNS, file_record
 from web import media
 from web.history import flash, refusal
@@ -114,7 +114,7 @@ RESOLUTION_LABELS = {
 }
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Any) -> list[dict[str, Any]]:
+async def _all(conn: Reader, sql: str, params: Any) -> list[dict[str, Any]]:
     async with conn.execute(sql, params) as cursor:
         return [dict(row) for row in await cursor.fetchall()]
 
@@ -186,7 +186,7 @@ def payload_summary(payload: Any) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-async def _decisions(conn: aiosqlite.Connection, file_id: int) -> list[dict[str, Any]]:
+async def _decisions(conn: Reader, file_id: int) -> list[dict[str, Any]]:
     rows = await _all(conn, DECISIONS_SQL, {"id": file_id, "limit": HISTORY_LIMIT})
     ids = json.dumps([row["id"] for row in rows])
     undone = {r["undoes"]: r["undo_id"] for r in await _all(conn, UNDONE_SQL, {"ids": ids})}
@@ -202,7 +202,7 @@ async def _decisions(conn: aiosqlite.Connection, file_id: int) -> list[dict[str,
     return rows
 
 
-async def _groups(conn: aiosqlite.Connection, file_id: int) -> list[dict[str, Any]]:
+async def _groups(conn: Reader, file_id: int) -> list[dict[str, Any]]:
     groups = await _all(conn, GROUPS_SQL, (file_id,))
     members = await _all(conn, MEMBERS_SQL, {"id": file_id, "limit": MEMBERS_LIMIT})
     for group in groups:
@@ -225,7 +225,7 @@ async def _groups(conn: aiosqlite.Connection, file_id: int) -> list[dict[str, An
     return groups
 
 
-async def file_detail(conn: aiosqlite.Connection, file_id: int) -> dict[str, Any] | None:
+async def file_detail(conn: Reader, file_id: int) -> dict[str, Any] | None:
     """Everything known about one file, as plain data; None if there is no such file."""
     async with conn.execute(FILE_SQL, (file_id,)) as cursor:
         row = await cursor.fetchone()

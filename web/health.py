@@ -6,9 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from jobs.heartbeat import MISSED_BEATS_ALLOWED
+from storage.db import Reader
 
 WORKERS_SQL = """
 SELECT id, hostname, pid, threads, seen_at
@@ -59,7 +58,7 @@ def summarise_workers(
 
 
 async def worker_status(
-    conn: aiosqlite.Connection, now: datetime, heartbeat_interval: float
+    conn: Reader, now: datetime, heartbeat_interval: float
 ) -> dict[str, Any]:
     """The health summary from the database: {"alive", "workers", "last_seen_seconds_ago"}."""
     async with conn.execute(WORKERS_SQL) as cursor:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
 from starlette.requests import Request
 from starlette.responses import Response
 
 from jobs.review import undo
+from storage.db import Reader
 from web.responses import actor, safe_back, see_other, with_params
 from web.writes import write
 
@@ -76,7 +76,7 @@ def describe(row: Any) -> str:
     return f"Saved ({plural(n, 'decision')})."
 
 
-async def flash(conn: aiosqlite.Connection, batch: str | None) -> dict[str, Any] | None:
+async def flash(conn: Reader, batch: str | None) -> dict[str, Any] | None:
     if not batch:
         return None
     async with conn.execute(BATCH_SQL, (batch,)) as cursor:

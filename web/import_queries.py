@@ -1,4 +1,4 @@
-"""Reads behind the import pages and their /api twins, on the shared aiosqlite connection.
+"""Reads behind the import pages and their /api twins, on the aiosqlite Reader (storage.db).
 
 Each page reads a handful of rows by index: one imports row for the progress poll, keyset pages
 (id > after) for file lists, so a poll or page 50 costs what page 1 does.
@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
+from storage.db import Reader
 from web.progress import progress
 
 IMPORTS_PAGE = 50
@@ -36,14 +35,14 @@ LIMIT :limit
 """
 
 
-async def fetch_import(conn: aiosqlite.Connection, import_id: int) -> dict[str, Any] | None:
+async def fetch_import(conn: Reader, import_id: int) -> dict[str, Any] | None:
     async with conn.execute(IMPORT_SQL, (import_id,)) as cursor:
         row = await cursor.fetchone()
     return None if row is None else dict(row)
 
 
 async def list_imports(
-    conn: aiosqlite.Connection, before: int | None, limit: int = IMPORTS_PAGE
+    conn: Reader, before: int | None, limit: int = IMPORTS_PAGE
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of imports, newest first, and the `before` value of the next page (None: last page)."""
     async with conn.execute(IMPORTS_SQL, {"before": before, "limit": limit + 1}) as cursor:
@@ -54,7 +53,7 @@ async def list_imports(
 
 
 async def problem_files(
-    conn: aiosqlite.Connection, import_id: int, status: str, after: int, limit: int = PROBLEMS_PAGE
+    conn: Reader, import_id: int, status: str, after: int, limit: int = PROBLEMS_PAGE
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Files of one import with status error or skipped, with reasons; and the next `after`."""
     params = {"import_id": import_id, "status": status, "after": after, "limit": limit + 1}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from jobs.tagging import SUGGEST_SQL, TAG_COUNTS_SQL
+from storage.db import Reader
 from storage.library import (
     COUNT_CAP,
     TAG_FILES_SQL,
@@ -34,11 +34,11 @@ IMPORTS_SQL = "SELECT id, label, root FROM imports ORDER BY id DESC LIMIT 200"
 TAGS_SQL = "SELECT name FROM tags ORDER BY name COLLATE NOCASE LIMIT 300"
 
 
-async def tag_files(conn: aiosqlite.Connection, view: View) -> int:
+async def tag_files(conn: Reader, view: View) -> int:
     return await fetch_value(conn, TAG_FILES_SQL, (view.tag,)) if view.tag else 0
 
 
-async def count(conn: aiosqlite.Connection, view: View) -> int:
+async def count(conn: Reader, view: View) -> int:
     """Matches, up to COUNT_CAP + 1 (shown as "more than 1,000")."""
     return await fetch_value(conn, *count_sql(view, tag_files=await tag_files(conn, view)))
 
@@ -50,18 +50,18 @@ def view_from(request: Request, **defaults: Any) -> View:
         raise HTTPException(400, str(bad)) from None
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[Any]:
+async def fetch_all(conn: Reader, sql: str, params: Any = ()) -> list[Any]:
     async with conn.execute(sql, params) as cursor:
         return list(await cursor.fetchall())
 
 
-async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> Any:
+async def fetch_value(conn: Reader, sql: str, params: Any = ()) -> Any:
     async with conn.execute(sql, params) as cursor:
         row = await cursor.fetchone()
     return row[0] if row else None
 
 
-async def read_page(conn: aiosqlite.Connection, view: View) -> tuple[list[Any], str | None]:
+async def read_page(conn: Reader, view: View) -> tuple[list[Any], str | None]:
     """The page's rows and the URL query of the next page (None on the last one)."""
     rows = await fetch_all(conn, *page_sql(view, await tag_files(conn, view)))
     more = len(rows) > view.per

@@ -1,7 +1,7 @@
 """The web's one write path: a sync job-control function on its own short-lived connection, in a
 worker thread, so a write waiting for SQLite's lock (or the broker's) never stalls the event loop.
 
-Pages read through the shared aiosqlite connection; nothing else in web/ writes.
+Pages read through the aiosqlite Reader (storage.db); nothing else in web/ writes.
 """
 
 from __future__ import annotations
