@@ -100,6 +100,12 @@ def test_from_another_device_the_first_password_needs_the_code_printed_at_start(
     assert wrong.status_code == 400 and "set-up code is not right" in wrong.text
     short = form_post(client, "/setup", {"code": code, "password": "short", "repeat": "short"}, "/setup")
     assert short.status_code == 400 and "at least 8 characters" in short.text
+    # Guessing the code is limited like guessing a password (same app, another address).
+    guesser = TestClient(client.app, client=("10.9.9.9", 1), follow_redirects=False)
+    for _ in range(5):
+        form_post(guesser, "/setup", {"code": "0000", "password": PASSWORD, "repeat": PASSWORD}, "/setup")
+    limited = form_post(guesser, "/setup", {"code": code, "password": PASSWORD, "repeat": PASSWORD}, "/setup")
+    assert "Too many wrong set-up codes" in limited.text
     done = form_post(client, "/setup", {"code": code, "password": PASSWORD, "repeat": PASSWORD}, "/setup")
     assert done.status_code == 303 and done.headers["location"] == "/"
     cookie = next(v for k, v in done.headers.multi_items() if k == "set-cookie" and "session" in v)

@@ -172,8 +172,12 @@ async def setup(request: Request) -> Response:
     form = await request.form()
     code = str(form.get("code", "")).strip()
     password, repeat = str(form.get("password", "")), str(form.get("repeat", ""))
+    failures, address = request.app.state.login_failures, _address(request)
     error = None
-    if _needs_code(request) and not cookies.constant_equal(code, request.app.state.setup_code):
+    if _needs_code(request) and seconds_to_wait(failures, address, time.monotonic()) > 0:
+        error = "Too many wrong set-up codes. Wait a few minutes, then try again."
+    elif _needs_code(request) and not cookies.constant_equal(code, request.app.state.setup_code):
+        note_failure(failures, address, time.monotonic())  # the code is short: guessing it is limited too
         error = "That set-up code is not right: copy it from the messages MediaParser printed when it started."
     else:
         error = credentials.password_problem(password) or (
