@@ -107,6 +107,8 @@ def page_context(request: Request) -> dict[str, Any]:
 
 # Jinja2Templates turns autoescaping on for .html files; keep it that way.
 templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[page_context])
+# Templates change with a new release, never while serving: no stat() of the file on every render.
+templates.env.auto_reload = False
 templates.env.filters["ago"] = ago
 templates.env.filters["duration"] = duration
 templates.env.filters["eta"] = eta
