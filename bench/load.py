@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 from bench.load_clients import LoginFailed, Recorder, post_once, run_clients
 from bench.load_report import TARGETS_MS, report

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-import httpx
+import httpx2 as httpx
 
 LOCKED = "database is locked"
 CSRF_META = re.compile(r"<meta\s+name=[\"']csrf-token[\"']\s+content=[\"']([^\"']+)[\"']", re.IGNORECASE)

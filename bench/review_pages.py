@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import httpx
+import httpx2 as httpx
 
 from bench.library_seed import fresh_database, seed_library
 from storage.settings import Settings

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 from tests.e2e.conftest import REPO
 from tests.faults.conftest import FaultApp, integrity, smooth_jpeg
