@@ -53,7 +53,6 @@ def prepare_access(app: Starlette, settings: Settings) -> None:
         conn.close()
     app.state.secret_key = row["secret_key"]
     app.state.login_failures = {}
-    app.state.sessions_seen = {}  # session -> when last found in the database (web/guard.py)
     app.state.setup_code = secrets.token_hex(4)
     if not settings.auth:
         log.warning(

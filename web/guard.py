@@ -7,7 +7,6 @@ to the handler; only a small urlencoded form body is read here (for its `csrf_to
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -43,7 +42,6 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 
-SESSION_RECHECK_S = 5.0
 SESSION_SQL = "SELECT 1 FROM sessions WHERE token_hash = ? AND expires_at > ?"
 PASSWORD_SET_SQL = "SELECT password_hash IS NOT NULL FROM access WHERE id = 1"
 
@@ -138,30 +136,14 @@ class Guard:
         if settings.auth and not path.startswith("/static/"):
             token = cookies.session_token(key, jar.get(cookies.SESSION_COOKIE))
             if token:
-                signed_in = await _session_alive(state, cookies.token_hash(token))
+                async with state.read_db.execute(SESSION_SQL, (cookies.token_hash(token), utc_now())) as cur:
+                    signed_in = await cur.fetchone() is not None
             if not signed_in and not path.startswith(PUBLIC_PREFIXES):
                 await answer(await _sign_in_first(request))
                 return
         scope["state"]["signed_in"] = signed_in
         scope["state"]["auth"] = settings.auth
         await self.app(scope, receive, send_with_headers)
-
-
-async def _session_alive(state: Any, token_hash: str) -> bool:
-    """Is this session in the database? Asked again at most every SESSION_RECHECK_S per session: a
-    page polling every second should not pay a database round trip for it. Signing out in this
-    process forgets the answers at once (web/login.py); from the CLI it takes effect within seconds."""
-    now = time.monotonic()
-    checked = state.sessions_seen.get(token_hash)
-    if checked is not None and now - checked < SESSION_RECHECK_S:
-        return True
-    async with state.read_db.execute(SESSION_SQL, (token_hash, utc_now())) as cursor:
-        alive = await cursor.fetchone() is not None
-    if alive:
-        state.sessions_seen[token_hash] = now
-    else:
-        state.sessions_seen.pop(token_hash, None)
-    return alive
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:

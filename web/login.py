@@ -140,7 +140,6 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    request.app.state.sessions_seen.clear()  # no page of an ended session may pass on a recent check
     token_hash = _session_hash(request)
     if token_hash:
         await write(request.app, credentials.end_session, token_hash)
@@ -231,7 +230,6 @@ async def change_password(request: Request) -> Response:
         return await account_page(request, problem, status=400)
     # Every browser is signed out (whoever knew the old password too); this one signs in again.
     await write(request.app, credentials.set_password, password)
-    request.app.state.sessions_seen.clear()
     return await _start_session(request, "/account?changed=1")
 
 
