@@ -377,3 +377,12 @@ def test_signed_out_browsers_get_no_pictures(make_client, auth_settings: Setting
     for url in ["/files/1/original", "/files/1/thumb", "/files/1/preview", "/api/files"]:
         assert stranger.get(url).status_code in (303, 401), url
         assert client.get(url).status_code in (200, 404), url
+
+
+def test_another_apps_odd_cookie_on_the_same_host_does_not_break_forms(web_client: TestClient) -> None:
+    """Cookies are per host, not per port: another local app's cookie arrives too. Python's
+    SimpleCookie gives up on the whole header at a value like this one; we must not."""
+    nonce = web_client.cookies["mediaparser_csrf"]
+    header = f'_xsrf=2|ab"cd|ef; mediaparser_csrf={nonce}; other=x y'
+    response = web_client.post("/api/uploads", json={}, headers={"Cookie": header})
+    assert response.status_code == 201

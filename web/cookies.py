@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 
 SESSION_COOKIE = "mediaparser_session"
 CSRF_COOKIE = "mediaparser_csrf"
@@ -53,15 +52,6 @@ def csrf_token(key: str, nonce: str) -> str:
 
 def csrf_matches(key: str, nonce: str | None, given: str | None) -> bool:
     return bool(nonce and given) and hmac.compare_digest(csrf_token(key, nonce or ""), given or "")
-
-
-def read_cookies(header: str) -> dict[str, str]:
-    cookie = SimpleCookie()
-    try:
-        cookie.load(header)
-    except Exception:  # a malformed Cookie header is someone else's problem; treat it as no cookies
-        return {}
-    return {name: morsel.value for name, morsel in cookie.items()}
 
 
 def set_cookie_header(name: str, value: str, *, max_age: int, secure: bool) -> bytes:

@@ -107,7 +107,7 @@ class Guard:
             return
 
         key = state.secret_key
-        jar = cookies.read_cookies(request.headers.get("cookie", ""))
+        jar = request.cookies
         nonce = jar.get(cookies.CSRF_COOKIE)
         if not nonce or len(nonce) > 100:
             nonce = cookies.new_token()
@@ -142,7 +142,6 @@ class Guard:
                 await answer(await _sign_in_first(request))
                 return
         scope["state"]["signed_in"] = signed_in
-        scope["state"]["auth"] = settings.auth
         await self.app(scope, receive, send_with_headers)
 
 
