@@ -103,13 +103,20 @@ class Heartbeat(Middleware):
             conn.close()
 
 
-def forget_worker(settings: Settings, pid: int) -> None:
+def forget_worker(settings: Settings, pid: int, crashed: bool = False) -> None:
     """Remove the heartbeat row of a worker process on this host that has stopped or died; its
-    claims are free from then on."""
+    claims are free from then on. When the process crashed on its own (not stopped, not killed with
+    its supervisor), the files it was analysing are blamed once each: see import_actors.MAX_CLAIMS."""
+    host = socket.gethostname()
     conn = connect(settings.database_path)
     try:
         with transaction(conn):
-            conn.execute("DELETE FROM workers WHERE hostname = ? AND pid = ?", (socket.gethostname(), pid))
+            if crashed:
+                conn.execute(
+                    "UPDATE files SET claims = claims + 1 WHERE status = 'pending' AND claimed_by LIKE ?",
+                    (f"{host}:{pid}:%",),
+                )
+            conn.execute("DELETE FROM workers WHERE hostname = ? AND pid = ?", (host, pid))
     finally:
         conn.close()
 

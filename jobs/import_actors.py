@@ -40,7 +40,9 @@ from storage.db import transaction, utc_now
 
 SCAN_BATCH = 500
 CLAIM_SIZE = 4  # small, so a pause takes effect within a second or two
-# Times a file may be taken without its analysis finishing before it is set aside as an error.
+# Crashes of a worker process analysing a file before the file is set aside as an error. Only a
+# process that died on its own counts (the supervisor saw it): a whole worker killed from outside,
+# or stopped, blames nothing.
 MAX_CLAIMS = 3
 GIVEN_UP = (
     f"analysing this file stopped MediaParser's worker {MAX_CLAIMS} times (a crash, or not enough memory), "
@@ -131,27 +133,27 @@ def scan_import(import_id: int) -> None:
 
 
 def claim_files(conn: sqlite3.Connection, import_id: int, worker: str, limit: int) -> list[sqlite3.Row]:
-    """Up to `limit` pending files for this worker. A file taken before and never finished (its
-    worker died or its message failed) is taken alone, so a file that kills workers is found out
+    """Up to `limit` pending files for this worker. A file held by a worker process that crashed
+    (`claims`, counted by the supervisor) is taken alone, so a file that kills workers is found out
     and cannot drag its batch-mates down with it."""
     settings = runtime.settings()
     cutoff = alive_since(settings.heartbeat_interval)
     with transaction(conn):
         rows = conn.execute(
-            "UPDATE files SET claimed_by = ?, claims = claims + 1 WHERE id IN ("
+            "UPDATE files SET claimed_by = ? WHERE id IN ("
             f" SELECT id FROM files WHERE import_id = ? AND status = 'pending' AND {CLAIM_IS_FREE}"
             " ORDER BY id LIMIT ?) RETURNING id, rel_path, source_path, origin, browser_mtime, claims",
             (worker, import_id, worker, cutoff, limit),
         ).fetchall()
         rows.sort(key=lambda r: r["id"])
-        retried = [r for r in rows if r["claims"] > 1]
-        if not retried:
+        suspects = [r for r in rows if r["claims"] > 0]
+        if not suspects:
             return rows
         conn.executemany(
-            "UPDATE files SET claimed_by = NULL, claims = claims - 1 WHERE id = ?",
-            [(r["id"],) for r in rows if r["id"] != retried[0]["id"]],
+            "UPDATE files SET claimed_by = NULL WHERE id = ?",
+            [(r["id"],) for r in rows if r["id"] != suspects[0]["id"]],
         )
-        return retried[:1]
+        return suspects[:1]
 
 
 def finish_if_complete(conn: sqlite3.Connection, import_id: int) -> None:
@@ -209,7 +211,7 @@ def analyse_import(import_id: int) -> None:
             time.sleep(0.5)  # the scan has not produced more files yet
             continue
         try:
-            given_up = {r["id"] for r in claimed if r["claims"] > MAX_CLAIMS}
+            given_up = {r["id"] for r in claimed if r["claims"] >= MAX_CLAIMS}
             results = analyse_claimed(conn, [r for r in claimed if r["id"] not in given_up])
             results.update({file_id: (None, Analysis("error", GIVEN_UP)) for file_id in given_up})
             processed = write_results(conn, import_id, claimed, results)
@@ -240,8 +242,7 @@ def pause_on_full_disk(conn: sqlite3.Connection, import_id: int, claimed: list[s
     )
     with transaction(conn):
         conn.executemany(
-            "UPDATE files SET claimed_by = NULL, claims = max(claims - 1, 0) WHERE id = ? AND status = 'pending'",
-            [(r["id"],) for r in claimed],
+            "UPDATE files SET claimed_by = NULL WHERE id = ? AND status = 'pending'", [(r["id"],) for r in claimed]
         )
         conn.execute(
             "UPDATE imports SET paused_from = state, state = 'paused', error = ?, current_path = NULL"

@@ -182,7 +182,8 @@ def run_supervisor(settings: Settings, processes: int, threads: int, modules: Se
             if child.poll() is None:
                 continue
             if slot not in restart_at:
-                forget_worker(settings, child.pid)  # a killed child could not remove its own row
+                # A killed child could not remove its own row; one that died on its own blames its files.
+                forget_worker(settings, child.pid, crashed=child.returncode != 0)
                 if time.monotonic() - started[slot] > 60:
                     delays[slot] = 1.0  # it ran well for a while: a one-off crash, not a crash loop
                 log.warning(
