@@ -130,9 +130,5 @@ def forget_dead_workers(settings: Settings) -> None:
     finally:
         conn.close()
     for (pid,) in rows:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not runtime.process_exists(pid):
             forget_worker(settings, pid)
-        except PermissionError:
-            pass  # alive, another user's

@@ -53,3 +53,14 @@ def claimant() -> str:
 def worker_id() -> str:
     """"host:pid:token", the heartbeat row's id, so a claim by a dead worker can be recognised."""
     return f"{socket.gethostname()}:{os.getpid()}:{_START_TOKEN}"
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (a reused pid counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True

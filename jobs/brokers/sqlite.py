@@ -31,6 +31,7 @@ from dramatiq.errors import QueueJoinTimeout, QueueNotFound
 from dramatiq.message import Message
 from dramatiq.middleware import Middleware
 
+from jobs.runtime import process_exists
 from storage.db import enable_wal
 
 MAX_WORKER_KILLS = 3
@@ -325,13 +326,7 @@ def owner_alive(owner: str, host: str) -> bool:
     parts = owner.rsplit(":", 2)
     if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
         return True
-    try:
-        os.kill(int(parts[1]), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, another user's
-    return True
+    return process_exists(int(parts[1]))
 
 
 class SQLiteMessage(MessageProxy):
