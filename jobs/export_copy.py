@@ -23,7 +23,7 @@ from typing import Any
 
 from jobs import runtime
 from jobs.exif import write_tags
-from storage.atomic import fsync_dir, fsync_file
+from storage.atomic import fsync_dir, fsync_file, out_of_room
 
 TEMP_PREFIX = ".mediaparser-"
 CHUNK = 1 << 20
@@ -173,7 +173,7 @@ def export_copy(
         fsync_dir(final.parent)
         return Copied(sha_out, size_out, written_of(planned, error))
     except OSError as error:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        if out_of_room(error) or error.errno == errno.EFBIG:  # EFBIG: FAT's 4 GB limit
             raise DestinationFull(f"the destination is full ({error.strerror})") from error
         raise
     finally:

@@ -10,7 +10,6 @@ message never analyses a file twice into the results.
 
 from __future__ import annotations
 
-import errno
 import json
 import shutil
 import sqlite3
@@ -35,6 +34,7 @@ from jobs.metadata import timestamp_evidence
 from jobs.scan import Entry, walk
 from jobs.surroundings import surrounding_evidence
 from jobs.tagging import save_proposed_tags
+from storage.atomic import out_of_room
 from storage.datadir import scratch_dir
 from storage.db import transaction, utc_now
 
@@ -216,19 +216,11 @@ def analyse_import(import_id: int) -> None:
             results.update({file_id: (None, Analysis("error", GIVEN_UP)) for file_id in given_up})
             processed = write_results(conn, import_id, claimed, results)
         except (OSError, sqlite3.OperationalError) as error:
-            if not disk_full(error):
+            if not out_of_room(error):  # the data dir's disk: thumbnails, the database
                 raise
             pause_on_full_disk(conn, import_id, claimed)
             return
         redate(conn, processed, runtime.settings())
-
-
-def disk_full(error: BaseException) -> bool:
-    """The data dir's disk is full (thumbnails, the database): no file's fault, and every file
-    after this one would fail the same way."""
-    if isinstance(error, OSError):
-        return error.errno in (errno.ENOSPC, errno.EDQUOT)
-    return isinstance(error, sqlite3.OperationalError) and "full" in str(error)
 
 
 def pause_on_full_disk(conn: sqlite3.Connection, import_id: int, claimed: list[sqlite3.Row]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -53,3 +55,11 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO]:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_writer(path, "wb") as handle:
         handle.write(data)
+
+
+def out_of_room(error: BaseException) -> bool:
+    """A write failed because its disk (or the user's quota) is full: no file's fault, and the next
+    write there fails the same way. SQLite says so in words ("database or disk is full")."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error)
