@@ -19,6 +19,7 @@ from jobs.errors import MediaError
 from jobs.exif import GaveUp, read_metadata, read_preview
 from jobs.images import ImageFacts, analyse_image
 from jobs.metadata import camera_facts, date_evidence, position_evidence
+from jobs.reasons import human_size
 from jobs.sniff import HEAD_BYTES, Sniffed, extension_mismatch, sniff
 from jobs.video import analyse_video
 from storage.atomic import atomic_write_bytes
@@ -112,7 +113,7 @@ def _refuse_sparse(fd: int, size: int) -> None:
     stored = _stored_bytes(fd, size)
     if stored * 2 < size:
         raise MediaError(
-            f"the file is mostly empty space: only {_amount(stored)} of its {_amount(size)} hold data "
+            f"the file is mostly empty space: only {human_size(stored)} of its {human_size(size)} hold data "
             "(a sparse file, such as an unfinished download); it is not read"
         )
 
@@ -131,13 +132,6 @@ def _stored_bytes(fd: int, size: int) -> int:
         if error.errno == errno.ENXIO:  # no data after `offset`
             return stored
     return size  # too fragmented to count, or no SEEK_DATA here: treated as all data
-
-
-def _amount(count: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if count >= scale:
-            return f"{count / scale:.1f} {unit}"
-    return f"{count} bytes"
 
 
 def changed_since_read(path: Path, reading: FileReading) -> bool:

@@ -1,5 +1,5 @@
-"""How a decision reads to a person: the sentences under each date, and times written at their
-precision. Pure formatting over the engine's candidates and decision."""
+"""How a decision reads to a person: the sentences under each date, times written at their
+precision, and sizes. Pure formatting over the engine's candidates and decision."""
 
 from __future__ import annotations
 
@@ -77,3 +77,17 @@ def fmt_local(moment: datetime | None, precision: str) -> str | None:
         "year": "%Y",
     }
     return moment.strftime(patterns[precision])
+
+
+def human_size(size: int | None) -> str:
+    """Bytes as people read them: 812 bytes, 3.4 MB, 1.2 GB."""
+    if size is None:
+        return "—"
+    if size < 1024:
+        return f"{size} bytes"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}"

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from jobs.evidence import label_of
+from jobs.reasons import human_size
 
 # Templates and static files sit beside the packages rather than inside `web/`, so designers can
 # find them without knowing the Python layout; locate them from this file, not the working dir.
@@ -79,20 +80,6 @@ def when(iso: str | None) -> str:
 def number(value: int | float | None) -> str:
     """Thousands separated with a thin space, readable in any language: 12 345."""
     return "—" if value is None else f"{value:,}".replace(",", "\u202f")
-
-
-def human_size(size: int | None) -> str:
-    """Bytes as people read them: 812 bytes, 3.4 MB, 1.2 GB."""
-    if size is None:
-        return "—"
-    if size < 1024:
-        return f"{size} bytes"
-    value, unit = size / 1024, "KB"
-    for bigger in ("MB", "GB", "TB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:.1f} {unit}"
 
 
 def page_context(request: Request) -> dict[str, Any]:
