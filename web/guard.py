@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storage.db import utc_now
 from web import cookies
-from web.templating import templates
+from web.responses import http_error
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PUBLIC_PREFIXES = ("/static/", "/login", "/setup")
@@ -103,7 +104,7 @@ class Guard:
             await response(scope, receive, send_with_headers)
 
         if not settings.auth and host_name(host_header) not in LOOPBACK_NAMES:
-            await answer(_refusal(request, 403, WRONG_HOST.format(port=settings.port)))
+            await answer(await _refusal(request, 403, WRONG_HOST.format(port=settings.port)))
             return
 
         key = state.secret_key
@@ -124,11 +125,11 @@ class Guard:
             if given is None and request.headers.get("content-type", "").startswith(FORM_TYPE):
                 body, receive = await _buffer_body(receive)
                 if body is None:
-                    await answer(_refusal(request, 413, "That form is too large."))
+                    await answer(await _refusal(request, 413, "That form is too large."))
                     return
                 given = (parse_qs(body.decode("latin-1")).get("csrf_token") or [None])[0]
             if is_cross_site(request.headers, host_header) or not cookies.csrf_matches(key, nonce, given):
-                await answer(_refusal(request, 403, FORBIDDEN))
+                await answer(await _refusal(request, 403, FORBIDDEN))
                 return
 
         signed_in = False
@@ -185,9 +186,8 @@ async def _sign_in_first(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _refusal(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": message}, status_code=status)
-    headers = {"HX-Refresh": "true"} if request.headers.get("hx-request") == "true" and status == 403 else {}
-    context = {"status": status, "title": "Refused", "message": message}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)
+async def _refusal(request: Request, status: int, message: str) -> Response:
+    """The app's own error answer (a page, JSON under /api); HTMX is told to reload the page, which
+    brings a fresh token."""
+    reload = request.headers.get("hx-request") == "true" and status == 403
+    return await http_error(request, HTTPException(status, message, {"HX-Refresh": "true"} if reload else None))
