@@ -15,7 +15,7 @@ from jobs.dating import redate
 from jobs.decisions import record_group
 from jobs.grouping import DEFAULTS, Group, Item, Thresholds, group
 from storage.db import transaction, utc_now
-from storage.files import HASH_COLUMNS
+from storage.files import HASH_COLUMNS, camera_name
 from storage.settings import Settings
 
 ITEMS_SQL = f"""
@@ -61,7 +61,7 @@ def load_items(conn: sqlite3.Connection) -> list[Item]:
                 size=r["size"] or 0,
                 real_type=r["real_type"] or "",
                 has_original_date=bool(r["has_original_date"]),
-                camera=" ".join(p for p in (r["camera_make"], r["camera_model"]) if p) or None,
+                camera=camera_name(r["camera_make"], r["camera_model"]),
                 software=r["software"],
                 tags=r["tags"],
                 imported_at=r["imported_at"],

@@ -1,5 +1,6 @@
 // The grid's selection: Shift-click a check box to select the range from the last one clicked,
-// and a live count of what is selected. Without this script the check boxes still work one by one.
+// a live count of what is selected, and the actions shown only once something is. Without this script the
+// check boxes still work one by one and the actions are always shown.
 (function () {
   "use strict";
   let last = null;
@@ -13,6 +14,8 @@
     if (!label) return;
     const all = form.querySelector('input[name="all"]');
     const n = boxes(form).filter((b) => b.checked).length;
+    // The actions show once something is picked, so the bar stays one line while browsing on a phone.
+    form.dataset.picked = n || (all && all.checked) ? "yes" : "no";
     if (all && all.checked) {
       label.textContent = "Every file matching the filter is selected.";
     } else {
@@ -33,6 +36,13 @@
     last = box;
     updateCount(form);
   });
+
+  // On load (and when the back button restores a page with boxes still ticked).
+  function updateAll() {
+    document.querySelectorAll("form[data-select-range]").forEach(updateCount);
+  }
+  document.addEventListener("DOMContentLoaded", updateAll);
+  window.addEventListener("pageshow", updateAll);
 
   document.addEventListener("change", function (event) {
     const target = event.target;

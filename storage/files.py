@@ -70,6 +70,18 @@ def core_record(row: Any) -> dict[str, Any]:
     }
 
 
+def camera_name(make: str | None, model: str | None) -> str | None:
+    """How a person names a camera: "Canon EOS 80D", not "Canon Canon EOS 80D" (many makers repeat
+    their name in Model), and "NIKON CORPORATION" + "NIKON D750" reads as "NIKON D750"."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if not model:
+        return make or None
+    brand = make.split()[0].lower() if make else ""
+    if not brand or model.lower().startswith(brand):
+        return model
+    return f"{make} {model}"
+
+
 def file_record(row: Any) -> dict[str, Any]:
     """One API row: the core record with the hashes, facts and groups analysis found."""
     return {
@@ -80,7 +92,7 @@ def file_record(row: Any) -> dict[str, Any]:
         "width": row["width"],
         "height": row["height"],
         "duration": row["duration"],
-        "camera": " ".join(p for p in (row["camera_make"], row["camera_model"]) if p) or None,
+        "camera": camera_name(row["camera_make"], row["camera_model"]),
         "offset_source": row["offset_source"],
         "reasons": json.loads(row["reasons"]) if row["reasons"] else [],
         "tags": json.loads(row["tags"]) if row["tags"] else [],

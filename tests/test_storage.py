@@ -21,6 +21,7 @@ from storage.db import (
     transaction,
     utc_now,
 )
+from storage.files import camera_name
 from storage.settings import Settings, load_settings
 
 TABLES = {
@@ -161,3 +162,19 @@ def test_environment_beats_dotenv_and_both_are_read(tmp_path):
     assert settings.data_dir == Path("/srv/photos data")
     assert settings.timezone == "Europe/Berlin"
     assert isinstance(settings, Settings)
+
+
+@pytest.mark.parametrize(
+    ("make", "model", "name"),
+    [
+        ("Canon", "Canon EOS 80D", "Canon EOS 80D"),  # the make repeated in the model is said once
+        ("NIKON CORPORATION", "NIKON D750", "NIKON D750"),
+        ("Apple", "iPhone 12", "Apple iPhone 12"),
+        ("samsung", "SM-G991B", "samsung SM-G991B"),
+        (None, "DMC-TZ7", "DMC-TZ7"),
+        ("Sony", None, "Sony"),
+        (None, None, None),
+    ],
+)
+def test_a_camera_is_named_once(make: str | None, model: str | None, name: str | None) -> None:
+    assert camera_name(make, model) == name

@@ -15,6 +15,7 @@ from web.health import summarise_workers
 from web.templating import ago
 
 HTMX_SRC = "/static/vendor/htmx-2.0.11.min.js"
+HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_home_page_shows_health_panel_and_loads_htmx(client: TestClient) -> None
 
 
 def test_fragment_without_workers_says_how_to_start_one(client: TestClient) -> None:
-    response = client.get("/fragments/health")
+    response = client.get("/fragments/health", headers=HTMX)
     assert response.status_code == 200
     text = visible_text(response.text)
     assert "No worker is running. Start one with mediaparser worker" in text
@@ -83,10 +84,17 @@ def test_fragment_without_workers_says_how_to_start_one(client: TestClient) -> N
     assert response.text.lstrip().startswith('<div id="health"')
 
 
+def test_the_fragment_opened_as_a_link_is_the_whole_home_page(client: TestClient) -> None:
+    response = client.get("/fragments/health")
+    assert response.status_code == 200
+    assert "<html" in response.text and "Needs your attention" in response.text
+    assert "No worker is running" in visible_text(response.text)
+
+
 def test_fresh_heartbeats_count_as_running_processes(client: TestClient, settings: Settings) -> None:
     add_worker(settings, "nas:101", utc_now())
     add_worker(settings, "nas:102", utc_now(), threads=1)
-    text = visible_text(client.get("/fragments/health").text)
+    text = visible_text(client.get("/fragments/health", headers=HTMX).text)
     assert "Worker running — 2 processes, last heartbeat 0 s ago" in text
     assert "nas · pid 101 · 4 threads" in text
     assert "nas · pid 102 · 1 thread" in text
@@ -95,14 +103,14 @@ def test_fresh_heartbeats_count_as_running_processes(client: TestClient, setting
 
 def test_one_process_is_singular(client: TestClient, settings: Settings) -> None:
     add_worker(settings, "nas:101", utc_now())
-    assert "Worker running — 1 process," in visible_text(client.get("/fragments/health").text)
+    assert "Worker running — 1 process," in visible_text(client.get("/fragments/health", headers=HTMX).text)
 
 
 def test_stale_heartbeat_is_not_running_but_says_when_it_was_seen(
     client: TestClient, settings: Settings
 ) -> None:
     add_worker(settings, "nas:101", minutes_ago(10))
-    text = visible_text(client.get("/fragments/health").text)
+    text = visible_text(client.get("/fragments/health", headers=HTMX).text)
     assert "No worker is running" in text
     assert "The last heartbeat was 10 min ago." in text
 
@@ -110,14 +118,14 @@ def test_stale_heartbeat_is_not_running_but_says_when_it_was_seen(
 def test_only_fresh_workers_are_counted(client: TestClient, settings: Settings) -> None:
     add_worker(settings, "nas:101", utc_now())
     add_worker(settings, "nas:102", minutes_ago(10))
-    text = visible_text(client.get("/fragments/health").text)
+    text = visible_text(client.get("/fragments/health", headers=HTMX).text)
     assert "Worker running — 1 process," in text
     assert "pid 102" not in text
 
 
 def test_hostnames_are_escaped(client: TestClient, settings: Settings) -> None:
     add_worker(settings, "x:101", utc_now(), hostname="<script>alert(1)</script>")
-    html = client.get("/fragments/health").text
+    html = client.get("/fragments/health", headers=HTMX).text
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
 
@@ -141,7 +149,7 @@ def test_api_health_matches_the_fragment(client: TestClient, settings: Settings)
     ]
     assert 0 <= data["workers"][0]["seen_seconds_ago"] < 15
     assert data["last_seen_seconds_ago"] == data["workers"][0]["seen_seconds_ago"]
-    assert f"{len(data['workers'])} process," in visible_text(client.get("/fragments/health").text)
+    assert f"{len(data['workers'])} process," in visible_text(client.get("/fragments/health", headers=HTMX).text)
 
 
 # Start-up and assets ---------------------------------------------------------------------------

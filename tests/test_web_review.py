@@ -123,8 +123,11 @@ def test_shift_a_selection_then_undo_it_in_one_step(web_client, lib, library):
         "ids": [str(i) for i in ids],
         "back": "/library?q=Holiday",
     }
-    response = web_client.post("/selection", data=form, follow_redirects=False)
+    phone = {"User-Agent": "Mozilla/5.0 (Android 14; Mobile; rv:127.0) Gecko/127.0 Firefox/127.0"}
+    response = web_client.post("/selection", data=form, headers=phone, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/library?q=Holiday&done=")
+    # "Who" in the history is the device, as the household knows it.
+    assert "Firefox on Android, testclient" in web_client.get(f"/files/{ids[0]}").text
     assert file_row(library, ids[0])["taken_local"] == "2019-07-14T11:03:00"
     assert file_row(library, ids[1])["taken_local"] == "2019-07-15T09:03:00"
     assert file_row(library, ids[0])["confidence"] == "high"

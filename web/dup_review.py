@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from jobs import duplicates
 from jobs.decisions import new_batch
+from storage.files import camera_name
 from web.history import flash
 from web.library import fetch_all, fetch_value
 from web.responses import actor, int_param, page_at_address, see_other, with_params
@@ -51,7 +52,7 @@ FACTS = (
     ("Type", lambda f: (f["real_type"] or "—").upper()),
     ("Taken", lambda f: f"{(f['taken_local'] or '—').replace('T', ' ')} {f['taken_offset'] or ''}".strip()),
     ("Camera original date", lambda f: "yes" if f["has_original_date"] else "no"),
-    ("Camera", lambda f: " ".join(p for p in (f["camera_make"], f["camera_model"]) if p) or "—"),
+    ("Camera", lambda f: camera_name(f["camera_make"], f["camera_model"]) or "—"),
     ("Edited with", lambda f: f["software"] or "—"),
     ("Tags", lambda f: f["tags"] or "—"),
     ("Import", lambda f: f"#{f['import_id']}"),

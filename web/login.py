@@ -18,6 +18,7 @@ from storage import credentials
 from storage.db import utc_now
 from storage.settings import is_loopback
 from web import cookies
+from web.devices import device_name
 from web.responses import safe_back, see_other
 from web.templating import templates
 from web.writes import write
@@ -60,8 +61,7 @@ def _address(request: Request) -> str:
 
 
 def _client_label(request: Request) -> str:
-    agent = request.headers.get("user-agent", "")[:120]
-    return f"{_address(request)} · {agent}" if agent else _address(request)
+    return f"{device_name(request.headers.get('user-agent', ''))}, {_address(request)}"
 
 
 async def _start_session(request: Request, to: str) -> Response:

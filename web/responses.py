@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from web.devices import device_name
 from web.templating import templates
 
 # Friendlier than the bare reason phrases ("Not Found") for the statuses people can reach.
@@ -68,9 +69,10 @@ def _phrase(status: int) -> str:
 
 
 def actor(request: Request) -> str:
-    """Who made a decision, for the history. Until there are accounts: the browser's address."""
-    host = request.client.host if request.client else "unknown"
-    return f"web ({host})"
+    """Who made a decision, for the history: the household shares one password, so the device and
+    its address ("Safari on iPhone, 192.168.1.20")."""
+    host = request.client.host if request.client else "unknown address"
+    return f"{device_name(request.headers.get('user-agent', ''))}, {host}"
 
 
 def safe_back(url: str | None, default: str) -> str:

@@ -16,6 +16,7 @@ from web.file_pages import file_routes
 from web.files_api import files_api
 from web.health import worker_status
 from web.history import undo_decision
+from web.responses import is_htmx
 from web.selection import selection
 from web.templating import STATIC_DIR, templates
 
@@ -32,6 +33,8 @@ async def home(request: Request) -> Response:
 
 
 async def health_fragment(request: Request) -> Response:
+    if not is_htmx(request):
+        return await home(request)  # a plain visit (a link, a reload) gets the page the panel lives on
     return templates.TemplateResponse(request, "fragments/health.html", {"health": await _health(request)})
 
 

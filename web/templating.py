@@ -11,6 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from jobs.evidence import label_of
 from jobs.reasons import human_size
+from storage.files import camera_name
 
 # Templates and static files sit beside the packages rather than inside `web/`, so designers can
 # find them without knowing the Python layout; locate them from this file, not the working dir.
@@ -103,6 +104,7 @@ templates.env.filters["when"] = when
 templates.env.filters["number"] = number
 templates.env.filters["size"] = human_size
 templates.env.globals["source_label"] = label_of
+templates.env.globals["camera_name"] = camera_name
 
 # What each import state means to a person; the badge text and the first line of the job panel.
 templates.env.globals["state_labels"] = {

@@ -65,6 +65,22 @@ def test_review_flows(server, page: Page, shot, viewport) -> None:
     assert first.startswith("Trip/IMG_")
     expect(page.locator(".queue-nav")).to_contain_text("1 of 2")
     shot(page, "review-dates")
+    # Candidates read as dates, not as a file time's seconds since 1970; the camera is named once.
+    queue_text = page.locator("#queue").inner_text()
+    assert not re.search(r"\b\d{10}(\.\d+)?\b", queue_text), queue_text
+    assert "Canon EOS 80D" in queue_text and "Canon Canon" not in queue_text
+    # Each clock-shift choice is one line: the radio button beside its words, not stacked above them.
+    first_line = """label => {
+        const text = [...label.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+        const range = document.createRange();
+        range.selectNodeContents(text);
+        const box = range.getClientRects()[0];
+        return {left: box.left, top: box.top};
+    }"""
+    for choice in page.locator("#queue fieldset label").all():
+        radio, text = choice.locator("input[type=radio]").bounding_box(), choice.evaluate(first_line)
+        assert text["left"] >= radio["x"] + radio["width"], f"{choice.inner_text()!r} is not beside its button"
+        assert text["top"] < radio["y"] + radio["height"], f"{choice.inner_text()!r} starts below its button"
     page.keyboard.press("j")
     expect(heading).not_to_have_text(first)
     expect(page).to_have_url(re.compile(r"file=\d+"))
@@ -101,7 +117,10 @@ def test_review_flows(server, page: Page, shot, viewport) -> None:
     expect_page_chrome(page)
     boxes = page.locator('.tile input[name="ids"]')
     expect(boxes).to_have_count(2)
+    # While nothing is picked the selection bar is one line; its actions appear with the first pick.
+    expect(page.get_by_role("button", name="Shift dates")).to_be_hidden()
     boxes.nth(0).click()
+    expect(page.get_by_role("button", name="Shift dates")).to_be_visible()
     boxes.nth(1).click(modifiers=["Shift"])
     expect(page.locator("[data-selected-count]")).to_contain_text("2 selected")
     before = times(server, import_id, "Trip/IMG_%")
@@ -140,6 +159,8 @@ def test_review_flows(server, page: Page, shot, viewport) -> None:
         expect_page_chrome(page)
         keeper = page.locator(".member.keeper")
         expect(keeper).to_contain_text("Suggested keeper")
+        expect(keeper).to_contain_text("Canon EOS 80D")
+        expect(keeper).not_to_contain_text("Canon Canon")
         shot(page, f"review-duplicates-{kind}")
         keeper.get_by_role("button", name="Keep this one").click()
         expect(flash(page)).to_contain_text("Kept one file; set aside")
