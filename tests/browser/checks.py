@@ -21,6 +21,25 @@ def expect_page_chrome(page: Page) -> None:
         a, b = link.bounding_box(), sign_out.bounding_box()
         assert abs((a["y"] + a["height"] / 2) - (b["y"] + b["height"] / 2)) < 4 or b["y"] > a["y"] + a["height"]
     assert_fits_width(page)
+    assert_everything_named(page)
+
+
+# Form controls a screen reader cannot name, and images with no alt attribute (alt="" is a choice).
+UNNAMED = """() => {
+    const visible = e => e.getClientRects().length > 0;
+    const controls = [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+        .filter(visible)
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
+                     && !e.getAttribute("aria-labelledby") && !(e.tagName === "BUTTON" && e.innerText.trim()));
+    const images = [...document.querySelectorAll("img")].filter(e => !e.hasAttribute("alt"));
+    return [...controls, ...images].map(e => e.outerHTML.slice(0, 120));
+}"""
+
+
+def assert_everything_named(page: Page) -> None:
+    """Every visible form control has a label (or an aria name) and every image an alt attribute."""
+    unnamed = page.evaluate(UNNAMED)
+    assert not unnamed, f"{page.url}: unnamed controls or images: {unnamed}"
 
 
 def assert_fits_width(page: Page) -> None:
