@@ -25,6 +25,30 @@
     control.click();
   });
 
+  // The queue follows its own links and forms with HTMX, swapping #queue in place. An answer that is
+  // a queue page is shown even when it is a 400 (a mistyped date, said on the page); any other page
+  // (the grid, a file, a 404) replaces the queue as a plain link or form would, never a blank gap.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const detail = event.detail;
+    if (!detail.target || detail.target.id !== "queue") return;
+    if (typeof detail.serverResponse === "string" && detail.serverResponse.includes('id="queue"')) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+      return;
+    }
+    const verb = detail.requestConfig && detail.requestConfig.verb;
+    if (verb === "get") {
+      detail.shouldSwap = false;
+      window.location.assign(detail.xhr.responseURL);
+      return;
+    }
+    detail.target = document.querySelector("main");
+    detail.selectOverride = "main";
+    detail.swapOverride = "outerHTML";
+    detail.shouldSwap = true;
+    detail.isError = false;
+  });
+
   // After HTMX swaps in the next file, start reading (and tabbing) from its heading.
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.target && event.target.id === "queue") {

@@ -262,6 +262,18 @@ def test_typing_a_date_with_a_zone_and_a_wrong_date_is_explained(web_client, lib
         and "not a real date" in bad.text
         and queue_file(bad.text) == "Scans/scan 1.jpg"
     )
+    # The same refusal to the queue's boosted form: shown in place (200, so the browser's console
+    # stays clean) with the location bar on the file's queue address, not the form's action.
+    boosted = web_client.post(
+        f"/review/dates/{scan}?q=scan",
+        data={"action": "set", "local": "1987-02-30 10:00"},
+        headers={"HX-Request": "true", "HX-Boosted": "true"},
+    )
+    assert boosted.status_code == 200 and "not a real date" in boosted.text
+    assert boosted.headers["HX-Push-Url"] == f"/review/dates?q=scan&file={scan}"
+    # That action's address opened with Back or a reload is the file in its queue, not a 405.
+    again = web_client.get(f"/review/dates/{scan}?q=scan", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == f"/review/dates?q=scan&file={scan}"
     web_client.post(
         f"/review/dates/{scan}",
         data={"action": "set", "local": "1987-06-01 10:30", "zone": "America/New_York"},

@@ -21,8 +21,7 @@ from jobs.corrections import BadCorrection, from_evidence, shift_minutes, typed_
 from storage.library import TILE_COLUMNS, View, count_sql, filter_query, neighbour_sql, page_sql, position_sql
 from web.history import flash
 from web.library import fetch_all, fetch_value, view_from
-from web.responses import actor, int_param, page_at_address, see_other, with_params
-from web.templating import templates
+from web.responses import actor, int_param, page_at_address, refused_page, see_other, with_params
 from web.writes import write
 
 FILE_SQL = f"""
@@ -198,7 +197,12 @@ async def decide(request: Request) -> Response:
         state = await queue_state(request, file_id)
         state.update(queue_url=queue_url, zones=zone_names(), error=str(bad), typed=fields,
                      back_url=queue_url(view, file=file_id), queue_query=queue_url(view)[len("/review/dates") :])
-        return templates.TemplateResponse(request, "review_dates.html", state, status_code=400)
+        return refused_page(request, "review_dates.html", state)
     if fields.get("action") == "apply" or not nxt:
         return see_other(queue_url(view, done=batch))  # the first file still waiting
     return see_other(queue_url(view, file=nxt[0]["id"], done=batch))
+
+
+async def decision_address(request: Request) -> Response:
+    """The address a form posted to, opened again (Back, reload, a bookmark): that file in the queue."""
+    return see_other(queue_url(queue_view(request), file=request.path_params["id"]))

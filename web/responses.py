@@ -99,3 +99,15 @@ def page_at_address(request: Request, template: str, context: dict) -> Response:
     if request.headers.get("hx-boosted"):
         response.headers["HX-Push-Url"] = context["back_url"]
     return response
+
+
+def refused_page(request: Request, template: str, context: dict) -> Response:
+    """The page again, saying why the action was refused (`context["back_url"]` is its address). A
+    plain form gets 400; a boosted HTMX form gets 200, since browsers log every 4xx of a script's
+    request as a console error though the page shows the reason, and its location bar is set to the
+    page's own address rather than the form's action (so Back and reload work)."""
+    if not is_htmx(request):
+        return templates.TemplateResponse(request, template, context, status_code=400)
+    response = templates.TemplateResponse(request, template, context)
+    response.headers["HX-Push-Url"] = context["back_url"]
+    return response

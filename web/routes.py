@@ -76,6 +76,7 @@ routes = [
     Route("/api/library", library.library_api),
     Route("/review/dates", date_review.dates_page),
     Route("/review/dates/{id:int}", date_review.decide, methods=["POST"]),
+    Route("/review/dates/{id:int}", date_review.decision_address, methods=["GET"]),
     Route("/api/review/dates", date_review.dates_api),
     Route("/review/duplicates", dup_review.duplicates_page),
     Route("/review/duplicates/accept-suggested", dup_review.accept_suggested, methods=["GET", "POST"]),

@@ -104,6 +104,17 @@ def test_review_flows(server, page: Page, shot, viewport) -> None:
     # Type a date and a zone for a scan with no date at all.
     page.goto(f"/review/dates?import={import_id}&q=scan_001")
     expect(heading).to_have_text("Scans/scan_001.jpg")
+    # A mistyped date is said in the queue, where it was typed (a 400 answer, shown in place).
+    page.get_by_label("Date and time").fill("1987-13-45 10:30")
+    page.get_by_role("button", name="Set this date").click()
+    expect(page.locator("#queue [role=alert]")).to_contain_text("1987-13-45")
+    expect(heading).to_have_text("Scans/scan_001.jpg")
+    # A link out of the queue opens its page whole, and Back returns to the queue.
+    page.get_by_role("link", name="Everything about this file").click()
+    expect(page).to_have_url(re.compile(r"/files/\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("scan_001.jpg")
+    page.go_back()
+    expect(heading).to_have_text("Scans/scan_001.jpg")
     page.get_by_label("Date and time").fill("1987-06-01 10:30")
     page.get_by_label("Time zone or offset").fill("Europe/Rome")
     page.get_by_role("button", name="Set this date").click()
