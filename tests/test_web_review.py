@@ -246,6 +246,25 @@ def test_picking_a_candidate_sets_that_time_and_moves_on_then_offers_the_folder(
     assert "Holiday/" not in queue_file(applied.text)
 
 
+def test_this_date_is_right_offers_its_source_for_the_rest_of_the_folder(web_client, lib, library):
+    two = lib.ids["Holiday/IMG_0002.jpg"]
+    moved_on = web_client.post(f"/review/dates/{two}", data={"action": "accept_current"}, follow_redirects=False)
+    page = web_client.get(moved_on.headers["location"]).text
+    assert re.search(r"Use EXIF DateTimeOriginal for the 1 other file in this folder", page), page
+
+
+def test_undo_in_the_date_queue_shows_the_file_whose_date_it_undid(web_client, lib, library):
+    two = lib.ids["Holiday/IMG_0002.jpg"]
+    moved_on = web_client.post(f"/review/dates/{two}", data={"action": "accept_current"}, follow_redirects=False)
+    assert f"file={lib.ids['Holiday/IMG_0003.jpg']}" in moved_on.headers["location"]
+    page = web_client.get(moved_on.headers["location"]).text
+    undo_id = re.search(r'action="/decisions/(\d+)/undo"', page).group(1)
+    back = re.search(r'name="back" value="([^"]+)"', page).group(1).replace("&amp;", "&")
+    undone = web_client.post(f"/decisions/{undo_id}/undo", data={"back": back}, follow_redirects=False)
+    assert f"file={two}" in undone.headers["location"]
+    assert queue_file(web_client.get(undone.headers["location"]).text) == "Holiday/IMG_0002.jpg"
+
+
 def test_a_utc_candidate_is_set_in_the_files_zone(web_client, lib, library):
     two = lib.ids["Holiday/IMG_0002.jpg"]
     gps = library.execute("SELECT id FROM evidence WHERE file_id = ? AND is_utc = 1", (two,)).fetchone()[0]

@@ -107,12 +107,13 @@ async def queue_state(request: Request, file_id: int | None = None) -> dict[str,
 
 
 async def pattern_offers(request: Request, done: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """After a candidate was picked from a source: how many other queued files in its folder, or
-    from its camera, have a candidate from the same source (the engine found the same pattern)."""
+    """After a file's date was taken from a source (a candidate picked, or "this date is right" for
+    the engine's choice): how many other queued files in its folder, or from its camera, have a
+    candidate from the same source (the engine found the same pattern)."""
     if not done or not done.get("row") or done["row"]["kind"] != "date" or done["row"]["rows"] != 1:
         return []
     payload = json.loads(done["row"]["payload"] or "{}")
-    if "evidence" not in payload:
+    if not payload.get("accepted"):
         return []
     offers = []
     for scope in ("folder", "camera"):

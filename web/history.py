@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -98,4 +99,11 @@ async def undo_decision(request: Request) -> Response:
         back = safe_back(str(form.get("back") or ""), "/library")
     decision_id = request.path_params["id"]
     batch, _ = await write(request.app, undo, request.app.state.settings, decision_id, actor(request))
+    if urlsplit(back).path == "/review/dates":
+        # U in the date queue: back to the file whose date was undone (the queue had moved past it).
+        sql = "SELECT file_id FROM decisions WHERE id = ? AND file_id IS NOT NULL"
+        async with request.app.state.read_db.execute(sql, (decision_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row:
+            return see_other(with_params(back, file=row["file_id"], done=batch))
     return see_other(with_params(back, done=batch))
