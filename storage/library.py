@@ -184,12 +184,23 @@ def where(view: View, tag_files: int = 0) -> tuple[str, dict[str, Any]]:
             f"{walk}f.id IN (SELECT ft.file_id FROM file_tags ft JOIN tags t ON t.id = ft.tag_id WHERE t.name = :tag)"
         )
         params["tag"] = view.tag
+    # A date known only to the month ("2019-07") or year ("2019") stands for that whole period and
+    # is in a range the period overlaps. As text it sorts before the period's first day, so the
+    # bounds name those coarse keys explicitly.
     if view.date_from:
-        terms.append("f.taken_key >= :date_from")
-        params["date_from"] = view.date_from
+        # One index range from the year on (the page stays in index order), then the days before
+        # `from` that are not those coarse keys are dropped row by row ("+": not by another index).
+        terms.append(
+            "f.taken_key >= :from_year"
+            " AND (+f.taken_key >= :date_from OR +f.taken_key IN (:from_year, :from_month))"
+        )
+        params.update(date_from=view.date_from, from_year=view.date_from[:4], from_month=view.date_from[:7])
     if view.date_to:
-        terms.append("f.taken_key < :date_to")
-        params["date_to"] = (date.fromisoformat(view.date_to) + timedelta(days=1)).isoformat()
+        after = (date.fromisoformat(view.date_to) + timedelta(days=1)).isoformat()
+        # The period that starts on the day after the range ("2020" after 2019-12-31) is not in it.
+        starting = [after[:4] if after[5:] == "01-01" else "", after[:7] if after[8:] == "01" else ""]
+        terms.append("f.taken_key < :date_to AND f.taken_key NOT IN (:to_year, :to_month)")
+        params.update(date_to=after, to_year=starting[0], to_month=starting[1])
     if view.type:
         terms.append("f.mime LIKE :type")
         params["type"] = f"{view.type}/%"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage.db import open_database
+from storage.db import open_database, utc_now
 from storage.library import BadFilter, View, count_sql, page_sql, parse_view, query_string
+from tests.review_fixtures import add_file
 
 
 def test_a_view_survives_the_round_trip_through_its_url():
@@ -83,3 +84,29 @@ def test_the_date_queue_counts_through_its_partial_index(tmp_path):
     sql, args = count_sql(parse_view({"problem": "dates"}))
     plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}", args))
     assert "files_date_review" in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("range_", "expected"),
+    [
+        # A date known to the month or the year is in every range its period overlaps.
+        ({"from": "2019-07-01", "to": "2019-07-31"}, {"2019", "2019-07", "2019-07-14T10:00:00"}),
+        ({"from": "2019-07-15", "to": "2019-07-20"}, {"2019", "2019-07"}),
+        ({"from": "2019-01-01"}, {"2019", "2019-07", "2019-07-14T10:00:00", "2020"}),
+        ({"to": "2018-12-31"}, {"2018-12-31T23:00:00"}),
+        ({"to": "2019-06-30"}, {"2018-12-31T23:00:00", "2019"}),
+        ({"from": "2020-01-01", "to": "2020-12-31"}, {"2020"}),
+    ],
+)
+def test_a_date_range_holds_dates_known_only_to_the_month_or_year(tmp_path, range_, expected):
+    conn = open_database(tmp_path / "lib.sqlite3")
+    import_id = conn.execute(
+        "INSERT INTO imports (kind, root, label, state, created_at) VALUES ('folder', '/x', 'x', 'done', ?)",
+        (utc_now(),),
+    ).lastrowid
+    for n, taken in enumerate(["2018-12-31T23:00:00", "2019", "2019-07", "2019-07-14T10:00:00", "2020"]):
+        add_file(conn, import_id, f"f{n}.jpg", taken=taken)
+    sql, args = page_sql(parse_view(range_))
+    ids = [r[0] for r in conn.execute(sql, args)]
+    found = {conn.execute("SELECT taken_local FROM files WHERE id = ?", (i,)).fetchone()[0] for i in ids}
+    assert found == expected
