@@ -33,6 +33,9 @@ TAG_WALK_FROM = 3000
 NEEDS_DATE_REVIEW = (
     "f.status = 'processed' AND f.discarded = 0 AND (f.confidence IN ('low', 'none') OR f.conflict = 1)"
 )
+# A duplicate group waiting for a person: undecided, and still with files (a regroup can leave a
+# decided group's row without members; undoing its decision must not bring an empty group back).
+GROUP_IS_OPEN = "g.resolution IS NULL AND EXISTS (SELECT 1 FROM dup_members gm WHERE gm.group_id = g.id)"
 OPEN_GROUP = """f.id IN (SELECT m.file_id FROM dup_members m JOIN dup_groups g ON g.id = m.group_id
                  WHERE m.class = :problem AND g.resolution IS NULL)"""
 PROBLEM_SQL = {
