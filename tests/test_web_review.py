@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from storage.db import transaction
-from tests.review_fixtures import build
+from tests.review_fixtures import add_file, build
 
 
 @pytest.fixture
@@ -252,6 +252,15 @@ def test_this_date_is_right_offers_its_source_for_the_rest_of_the_folder(web_cli
     moved_on = web_client.post(f"/review/dates/{two}", data={"action": "accept_current"}, follow_redirects=False)
     page = web_client.get(moved_on.headers["location"]).text
     assert re.search(r"Use EXIF DateTimeOriginal for the 1 other file in this folder", page), page
+
+
+def test_a_video_plays_in_the_queue_with_a_way_out_when_the_browser_cannot(web_client, lib, library):
+    with transaction(library):
+        video = add_file(library, lib.import_id, "Holiday/VID_0001.mp4", mime="video/mp4", confidence="low")
+    page = web_client.get(f"/review/dates?file={video}").text
+    assert f'<video class="media-preview" controls preload="metadata" src="/files/{video}/original"' in page
+    assert "poster=" not in page  # it has no thumbnail: no request that can only 404
+    assert f'<a href="/files/{video}/original" hx-boost="false">open the original</a>' in page
 
 
 def test_undo_in_the_date_queue_shows_the_file_whose_date_it_undid(web_client, lib, library):
