@@ -159,6 +159,16 @@ def test_review_flows(server, page: Page, shot, viewport) -> None:
     expect(page.get_by_label("Sort by")).to_have_value("name")
     expect(page.get_by_role("search").get_by_label("Tag", exact=True)).to_have_value("Summer 2019")
     shot(page, "library-bookmark")
+    # "Show more" adds the next page below and puts it in the address; a reload comes back to it.
+    page.goto(f"/library?import={import_id}&sort=name&per=2")
+    expect(page.locator(".tile")).to_have_count(2)
+    page.get_by_role("link", name="Show more").click()
+    expect(page.locator(".tile")).to_have_count(4)
+    expect(page).to_have_url(re.compile(r"after="))
+    third = page.locator(".tile-name").nth(2).inner_text()
+    page.reload()
+    expect(page.locator(".tile-name").first).to_have_text(third)
+    expect(page.get_by_role("link", name="Back to the first page")).to_be_visible()
 
     # Duplicates: keep the suggested file of the beach photos' exact group, then of their same-picture group.
     for kind in ("exact", "same"):
