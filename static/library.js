@@ -42,6 +42,12 @@
     document.querySelectorAll("form[data-select-range]").forEach(updateCount);
   }
   document.addEventListener("DOMContentLoaded", updateAll);
+
+  // On a phone the filter form would fill the first screen: fold it to its summary line.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia("(max-width: 40rem)").matches) return;
+    document.querySelectorAll("details[data-fold-on-phones]").forEach(function (d) { d.open = false; });
+  });
   window.addEventListener("pageshow", updateAll);
 
   document.addEventListener("change", function (event) {
