@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Collection
 
 from jobs.dating import redate
-from jobs.decisions import record_group
+from jobs.decisions import GROUP_KINDS, IN_FORCE, aside_deciders, record_group
 from jobs.grouping import DEFAULTS, Group, Item, Thresholds, group
 from storage.db import transaction, utc_now
 from storage.files import HASH_COLUMNS, camera_name
+from storage.library import GROUP_IS_OPEN
 from storage.settings import Settings
 
 ITEMS_SQL = f"""
@@ -78,8 +80,8 @@ def person_decisions(
     separate: set[frozenset[int]] = set()
     resolved: list[tuple[str, frozenset[int]]] = []
     rows = conn.execute(
-        "SELECT d.kind, d.payload FROM decisions d WHERE d.kind IN ('not_duplicates', 'keep_all', 'keep')"
-        " AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY d.id"
+        f"SELECT d.kind, d.payload FROM decisions d WHERE d.kind IN {GROUP_KINDS} AND {IN_FORCE}"
+        " ORDER BY d.id"
     )
     for row in rows:
         files = frozenset(json.loads(row["payload"]).get("files", []))
@@ -151,6 +153,8 @@ def save_groups(
 
 # A person's decisions ---------------------------------------------------------------------------
 
+RESOLUTIONS = {"keep": "kept", "keep_all": "keep_all", "not_duplicates": "not_duplicates"}
+
 
 def group_members(conn: sqlite3.Connection, group_id: int) -> list[int]:
     return [
@@ -159,6 +163,44 @@ def group_members(conn: sqlite3.Connection, group_id: int) -> list[int]:
             "SELECT file_id FROM dup_members WHERE group_id = ? ORDER BY file_id", (group_id,)
         )
     ]
+
+
+def deciding(conn: sqlite3.Connection, group_id: int, members: list[int]) -> sqlite3.Row | None:
+    """The decision in force that settles the group now, read as a regroup reads it: the latest one
+    about all of its files. For a group a regroup left without files, the latest about the group."""
+    return _latest(group_id, members, _history(conn, members[0] if members else None))
+
+
+History = list[tuple[sqlite3.Row, frozenset[int]]]
+
+
+def _history(conn: sqlite3.Connection, naming: int | None = None) -> History:
+    """The group decisions in force, oldest first, with their files; only those naming a file if given."""
+    sql = f"SELECT d.id, d.kind, d.group_id, d.payload FROM decisions d WHERE d.kind IN {GROUP_KINDS}"
+    sql += f" AND {IN_FORCE}"
+    args: tuple[int, ...] = ()
+    if naming is not None:
+        sql += " AND EXISTS (SELECT 1 FROM json_each(d.payload, '$.files') WHERE value = ?)"
+        args = (naming,)
+    rows = conn.execute(sql + " ORDER BY d.id", args)
+    return [(row, _files(row)) for row in rows]
+
+
+def _latest(group_id: int, members: list[int], history: History) -> sqlite3.Row | None:
+    for row, files in reversed(history):
+        if (members and set(members) <= files) or (not members and row["group_id"] == group_id):
+            return row
+    return None
+
+
+def _discarded(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bool]:
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, discarded FROM files WHERE id IN ({marks})", ids)
+    return {r[0]: bool(r[1]) for r in rows}
+
+
+def _set_aside(conn: sqlite3.Connection, ids: list[int], aside: bool) -> None:
+    conn.executemany("UPDATE files SET discarded = ? WHERE id = ?", [(int(aside), f) for f in ids])
 
 
 def keep(
@@ -171,15 +213,26 @@ def keep(
     redate_keeper: bool = True,
 ) -> list[int]:
     """Keep one file of the group; the others are set aside (not exported, never deleted), and their
-    tags and timestamp evidence move to the kept file. Returns the discarded ids."""
+    tags and timestamp evidence move to the kept file. The kept file is never left set aside, so
+    keeping another file of a group already kept is a change of mind: it comes back and the file
+    kept before goes aside. The decision names only what it changed ("discarded" were not set
+    aside before, "undiscarded" were), so an undo gives back exactly the state before it.
+    Returns the files this keep set aside."""
     files = group_members(conn, group_id)
     if keeper not in files:
         raise ValueError(f"file {keeper} is not in group {group_id}")
     others = [f for f in files if f != keeper]
     with transaction(conn):
-        record_group(conn, "keep", group_id, {"files": files, "keeper": keeper, "discarded": others}, actor, batch)
+        before = _discarded(conn, files)
+        aside = [f for f in others if not before[f]]
+        back = [keeper] if before[keeper] else []
+        if not aside and not back and kept_file(conn, group_id, files) == keeper:
+            raise ValueError("That file is already the file kept in this group; nothing changed.")
+        payload = {"files": files, "keeper": keeper, "discarded": aside, "undiscarded": back}
+        record_group(conn, "keep", group_id, payload, actor, batch)
+        _set_aside(conn, aside, True)
+        _set_aside(conn, back, False)
         marks = ",".join("?" * len(others))
-        conn.execute(f"UPDATE files SET discarded = 1 WHERE id IN ({marks})", others)
         conn.execute(
             f"INSERT OR IGNORE INTO file_tags (file_id, tag_id, origin) SELECT ?, tag_id, 'merged'"
             f" FROM file_tags WHERE file_id IN ({marks})",
@@ -195,13 +248,23 @@ def keep(
         conn.execute("UPDATE dup_groups SET resolution = 'kept' WHERE id = ?", (group_id,))
     if redate_keeper:
         redate(conn, [keeper], settings)  # the merged evidence may settle its date
-    return others
+    return aside
+
+
+def kept_file(conn: sqlite3.Connection, group_id: int, members: list[int]) -> int | None:
+    """The file a person kept in this group, while a keep is what settles it."""
+    resolved = conn.execute("SELECT resolution FROM dup_groups WHERE id = ?", (group_id,)).fetchone()
+    if resolved is None or resolved[0] != "kept":  # skips the history for every open group
+        return None
+    row = deciding(conn, group_id, members)
+    return json.loads(row["payload"])["keeper"] if row is not None and row["kind"] == "keep" else None
 
 
 def keep_suggested(conn: sqlite3.Connection, settings: Settings, kind: str, actor: str, batch: str) -> int:
     """Keep every open group's suggested keeper (one action, one batch); returns files set aside."""
     groups = conn.execute(
-        "SELECT id, keeper_id FROM dup_groups WHERE class = ? AND resolution IS NULL AND keeper_id IS NOT NULL",
+        f"SELECT g.id, g.keeper_id FROM dup_groups g WHERE g.class = ? AND {GROUP_IS_OPEN}"
+        " AND g.keeper_id IN (SELECT file_id FROM dup_members WHERE group_id = g.id)",
         (kind,),
     ).fetchall()
     aside, keepers = 0, []
@@ -212,33 +275,96 @@ def keep_suggested(conn: sqlite3.Connection, settings: Settings, kind: str, acto
     return aside
 
 
-def reopen_group(conn: sqlite3.Connection, group_id: int, kind: str, payload: dict) -> list[int]:
-    """Reverse a keep / keep all / not duplicates: the group waits for a person again. A keep's
-    set-aside files come back, and what moved to the keeper leaves it. Returns files to redate."""
+def keep_all(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> list[int]:
+    """Every file of the group is kept. Returns the files a keep of this group had set aside, which
+    come back."""
+    return _settle_all(conn, group_id, "keep_all", actor, batch)
+
+
+def not_duplicates(
+    conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None
+) -> list[int]:
+    """These files are different pictures: they will never be grouped together again. Returns the
+    files a keep of this group had set aside, which come back."""
+    return _settle_all(conn, group_id, "not_duplicates", actor, batch)
+
+
+def _settle_all(
+    conn: sqlite3.Connection, group_id: int, kind: str, actor: str, batch: str | None
+) -> list[int]:
+    # No file of the group stays set aside by this group's decisions; one set aside by hand, or by
+    # a decision about another group, stays aside.
+    files = group_members(conn, group_id)
+    if not files:
+        raise ValueError("This group has no files any more: they were grouped again since. Reload the queue.")
     with transaction(conn):
-        conn.execute("UPDATE dup_groups SET resolution = NULL WHERE id = ?", (group_id,))
-        if kind != "keep":
-            return []
-        keeper, others = payload["keeper"], payload.get("discarded", [])
-        marks = ",".join("?" * len(others))
-        conn.execute(f"UPDATE files SET discarded = 0 WHERE id IN ({marks})", others)
-        conn.execute(
-            f"DELETE FROM file_tags WHERE file_id = ? AND origin = 'merged'"
-            f" AND tag_id IN (SELECT tag_id FROM file_tags WHERE file_id IN ({marks}))",
-            (keeper, *others),
+        current = deciding(conn, group_id, files)
+        if current is not None and current["kind"] == kind:
+            raise ValueError(f"This group is already marked “{kind.replace('_', ' ')}”; nothing changed.")
+        back = sorted(
+            f
+            for f, row in aside_deciders(conn, files).items()
+            if row["aside"] and (row["group_id"] == group_id or set(files) <= _files(row))
         )
-        conn.execute(f"DELETE FROM evidence WHERE file_id = ? AND merged_from IN ({marks})", (keeper, *others))
-    return [keeper]
+        record_group(conn, kind, group_id, {"files": files, "undiscarded": back}, actor, batch)
+        _set_aside(conn, back, False)
+        conn.execute("UPDATE dup_groups SET resolution = ? WHERE id = ?", (RESOLUTIONS[kind], group_id))
+    return back
 
 
-def keep_all(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> None:
+def _files(row: sqlite3.Row) -> frozenset[int]:
+    return frozenset(json.loads(row["payload"]).get("files", []))
+
+
+def group_deciders(
+    conn: sqlite3.Connection, group_ids: list[int], ignoring: Collection[int] = ()
+) -> dict[int, sqlite3.Row | None]:
+    """The decision that settles each group, the ids in `ignoring` counted as undone (None: open)."""
+    history = [(row, files) for row, files in _history(conn) if row["id"] not in ignoring]
+    by_file: dict[int, History] = defaultdict(list)
+    for row, files in history:
+        for file_id in files:
+            by_file[file_id].append((row, files))
+    found = {}
+    for group_id in dict.fromkeys(group_ids):
+        members = group_members(conn, group_id)
+        found[group_id] = _latest(group_id, members, by_file[members[0]] if members else history)
+    return found
+
+
+def settle_groups(conn: sqlite3.Connection, undone: list[sqlite3.Row]) -> list[int]:
+    """After group decisions are undone (their undo rows written): each group's resolution follows the
+    decisions still in force, or it waits for a person again; what an undone keep merged into its
+    keeper leaves it, unless a keep still in force merged it too. Set-aside flags are the caller's
+    (they follow decisions of every kind). Returns the keepers to date again."""
+    redo = []
     with transaction(conn):
-        record_group(conn, "keep_all", group_id, {"files": group_members(conn, group_id)}, actor, batch)
-        conn.execute("UPDATE dup_groups SET resolution = 'keep_all' WHERE id = ?", (group_id,))
+        for group_id, row in group_deciders(conn, [d["group_id"] for d in undone]).items():
+            resolution = RESOLUTIONS[row["kind"]] if row is not None else None
+            conn.execute("UPDATE dup_groups SET resolution = ? WHERE id = ?", (resolution, group_id))
+        merged: dict[int, set[int]] = defaultdict(set)  # keeper: files whose keep is still in force
+        for row in conn.execute(f"SELECT d.payload FROM decisions d WHERE d.kind = 'keep' AND {IN_FORCE}"):
+            payload = json.loads(row["payload"])
+            merged[payload["keeper"]].update(payload["files"])
+        for d in undone:
+            if d["kind"] == "keep":
+                payload = json.loads(d["payload"])
+                keeper = payload["keeper"]
+                gone = [f for f in payload["files"] if f != keeper and f not in merged[keeper]]
+                _unmerge(conn, keeper, gone, sorted(merged[keeper] - {keeper}))
+                redo.append(keeper)
+    return redo
 
 
-def not_duplicates(conn: sqlite3.Connection, group_id: int, actor: str, batch: str | None = None) -> None:
-    """These files are different pictures: they will never be grouped together again."""
-    with transaction(conn):
-        record_group(conn, "not_duplicates", group_id, {"files": group_members(conn, group_id)}, actor, batch)
-        conn.execute("UPDATE dup_groups SET resolution = 'not_duplicates' WHERE id = ?", (group_id,))
+def _unmerge(conn: sqlite3.Connection, keeper: int, gone: list[int], still: list[int]) -> None:
+    """Take off the keeper what was merged into it from `gone` and not also from `still`."""
+    if not gone:
+        return
+    marks = ",".join("?" * len(gone))
+    conn.execute(
+        f"DELETE FROM file_tags WHERE file_id = ? AND origin = 'merged'"
+        f" AND tag_id IN (SELECT tag_id FROM file_tags WHERE file_id IN ({marks}))"
+        f" AND tag_id NOT IN (SELECT tag_id FROM file_tags WHERE file_id IN ({','.join('?' * len(still))}))",
+        (keeper, *gone, *still),
+    )
+    conn.execute(f"DELETE FROM evidence WHERE file_id = ? AND merged_from IN ({marks})", (keeper, *gone))

@@ -11,14 +11,18 @@ import json
 import sqlite3
 
 from jobs import duplicates, tagging
-from jobs.corrections import from_evidence, shifted
+from jobs.corrections import BadCorrection, from_evidence, shifted
 from jobs.dating import redate
-from jobs.decisions import chunks, new_batch, record_files
+from jobs.decisions import GROUP_KINDS, IN_FORCE, aside_deciders, chunks, new_batch, record_files
 from storage.db import transaction, utc_now
 from storage.library import NEEDS_DATE_REVIEW
 from storage.settings import Settings
 
-GROUP_KINDS = ("keep", "keep_all", "not_duplicates")
+
+class CannotUndo(ValueError):
+    """An undo that could not give back the state without the decision; the message says what to
+    undo first. Nothing was written."""
+
 
 def _current(conn: sqlite3.Connection, ids: list[int]) -> list[sqlite3.Row]:
     rows: list[sqlite3.Row] = []
@@ -50,8 +54,10 @@ def set_dates(
     return batch
 
 
-def accept_current(conn: sqlite3.Connection, settings: Settings, ids: list[int], actor: str) -> tuple[str, int]:
-    """"This date is right": the engine's time becomes the person's. Files with no date are left."""
+def accept_current(
+    conn: sqlite3.Connection, settings: Settings, ids: list[int], actor: str
+) -> tuple[str, int]:
+    """ "This date is right": the engine's time becomes the person's. Files with no date are left."""
     payloads = {
         r["id"]: {
             "local": r["taken_local"],
@@ -79,8 +85,9 @@ def accept_evidence(
         ).fetchone()
         if row is None:
             continue
-        payload = from_evidence(row["local_time"], row["utc_offset"], bool(row["is_utc"]), row["precision"],
-                                row["taken_zone"])
+        payload = from_evidence(
+            row["local_time"], row["utc_offset"], bool(row["is_utc"]), row["precision"], row["taken_zone"]
+        )
         payloads[file_id] = {**payload, "evidence": evidence_id, "accepted": row["source"]}
     return set_dates(conn, settings, payloads, actor), len(payloads)
 
@@ -99,6 +106,8 @@ def shift_dates(
     conn: sqlite3.Connection, settings: Settings, ids: list[int], minutes: int, actor: str
 ) -> tuple[str, int]:
     """The camera clock was off by `minutes` for these files: move each file's time by as much."""
+    if minutes == 0:
+        raise BadCorrection("A shift of zero changes nothing; type one like +1h03m or -45m.")
     payloads = {
         r["id"]: {
             **shifted(r["taken_local"], r["taken_offset"], r["taken_zone"], r["taken_precision"], minutes),
@@ -121,11 +130,14 @@ def set_discarded(conn: sqlite3.Connection, ids: list[int], discarded: bool, act
             todo = [
                 r[0]
                 for r in conn.execute(
-                    f"SELECT id FROM files WHERE id IN ({marks}) AND discarded = ?", (*chunk, int(not discarded))
+                    f"SELECT id FROM files WHERE id IN ({marks}) AND discarded = ?",
+                    (*chunk, int(not discarded)),
                 )
             ]
             record_files(conn, "discard" if discarded else "undiscard", [(f, {}) for f in todo], actor, batch)
-            conn.executemany("UPDATE files SET discarded = ? WHERE id = ?", [(int(discarded), f) for f in todo])
+            conn.executemany(
+                "UPDATE files SET discarded = ? WHERE id = ?", [(int(discarded), f) for f in todo]
+            )
             changed += len(todo)
     return batch, changed
 
@@ -135,46 +147,116 @@ def set_discarded(conn: sqlite3.Connection, ids: list[int], discarded: bool, act
 
 def undo(conn: sqlite3.Connection, settings: Settings, decision_id: int, actor: str) -> tuple[str, int]:
     """Undo a decision and every other decision of its action (batch). Returns the undo's own batch
-    and how many decisions it undid.
+    and how many decisions it undid; raises CannotUndo (writing nothing) when that cannot be done.
 
-    Undo is itself recorded; what was undone stays in the history, struck through.
+    Undone means as if never made: each file's set-aside flag, each tag, each date and each group's
+    resolution is put back from the decisions still in force (the latest one decides; with none,
+    the state before any). Undo is itself recorded, one row per decision undone; what was undone
+    stays in the history, struck through. An undo row's payload is {"superseded_by": id} when a
+    later decision still in force decides that file, tag or group, so nothing visible changed.
     """
     row = conn.execute("SELECT batch FROM decisions WHERE id = ?", (decision_id,)).fetchone()
     batch = new_batch()
     if row is None:
         return batch, 0
-    in_force = "kind != 'undo' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id)"
-    if row["batch"]:
-        sql, args = f"SELECT * FROM decisions d WHERE batch = ? AND {in_force}", (row["batch"],)
-    else:
-        sql, args = f"SELECT * FROM decisions d WHERE id = ? AND {in_force}", (decision_id,)
-    decisions = conn.execute(sql, args).fetchall()
-    redo: list[int] = []
-    groups = [d for d in decisions if d["kind"] in GROUP_KINDS]
+    which, args = ("batch = ?", (row["batch"],)) if row["batch"] else ("id = ?", (decision_id,))
+    decisions = conn.execute(
+        f"SELECT * FROM decisions d WHERE {which} AND kind != 'undo' AND {IN_FORCE} ORDER BY d.id", args
+    ).fetchall()
+    undone = {d["id"] for d in decisions}
+    payloads = [json.loads(d["payload"] or "{}") for d in decisions]
+    dated = [d for d in decisions if d["kind"] in ("date", "shift")]
     with transaction(conn):
+        later = later_dates(conn, dated, undone)  # refuses before anything is written
+        aside_files = [d["file_id"] for d in decisions if d["kind"] in ("discard", "undiscard")]
+        for d, p in zip(decisions, payloads, strict=True):
+            if d["kind"] in GROUP_KINDS:
+                aside_files += p.get("discarded", []) + p.get("undiscarded", [])
+        aside = settle_aside(conn, aside_files, undone)
+        tag_pairs = [(d["file_id"], p["tag"]) for d, p in zip(decisions, payloads, strict=True) if "tag" in p]
+        tags = tagging.settle_tags(conn, tag_pairs, undone)
+        group_ids = [d["group_id"] for d in decisions if d["kind"] in GROUP_KINDS]
+        groups = {g: r["id"] for g, r in duplicates.group_deciders(conn, group_ids, undone).items() if r}
         now = utc_now()
+        rows = []
+        for d, p in zip(decisions, payloads, strict=True):
+            by = {
+                "date": later.get(d["file_id"]),
+                "shift": later.get(d["file_id"]),
+                "discard": aside.get(d["file_id"]),
+                "undiscard": aside.get(d["file_id"]),
+                "tag": tags.get((d["file_id"], p.get("tag"))),
+                "untag": tags.get((d["file_id"], p.get("tag"))),
+            }.get(d["kind"], groups.get(d["group_id"]))
+            note = {"superseded_by": by} if by is not None and by > d["id"] else {}
+            rows.append((d["file_id"], d["group_id"], json.dumps(note), d["id"], actor, now, batch))
         conn.executemany(
-            "INSERT INTO decisions (kind, file_id, group_id, undoes, actor, created_at, batch)"
-            " VALUES ('undo', ?, ?, ?, ?, ?, ?)",
-            [(d["file_id"], d["group_id"], d["id"], actor, now, batch) for d in decisions],
+            "INSERT INTO decisions (kind, file_id, group_id, payload, undoes, actor, created_at, batch)"
+            " VALUES ('undo', ?, ?, ?, ?, ?, ?, ?)",
+            rows,
         )
-        for d in decisions:
-            payload = json.loads(d["payload"] or "{}")
-            if d["kind"] in ("date", "shift"):
-                redo.append(d["file_id"])
-            elif d["kind"] in ("discard", "undiscard"):
-                conn.execute(
-                    "UPDATE files SET discarded = ? WHERE id = ?", (int(d["kind"] == "undiscard"), d["file_id"])
-                )
-            elif d["kind"] == "tag":
-                tagging.drop_tag(conn, d["file_id"], payload["tag"])
-            elif d["kind"] == "untag":
-                tagging.restore_tag(conn, d["file_id"], payload["tag"], payload.get("origin", "user"))
-    for d in groups:
-        redo += duplicates.reopen_group(conn, d["group_id"], d["kind"], json.loads(d["payload"] or "{}"))
-    if redo:
-        redate(conn, redo, settings)
+        redo = [d["file_id"] for d in dated]
+        redo += duplicates.settle_groups(conn, [d for d in decisions if d["kind"] in GROUP_KINDS])
+        if redo:
+            redate(conn, redo, settings)
     return batch, len(decisions)
+
+
+def settle_aside(conn: sqlite3.Connection, ids: list[int], ignoring: set[int]) -> dict[int, int]:
+    """Set each file aside or not as the latest decision in force about it says (none: not aside),
+    the ids in `ignoring` counted as undone. Returns the deciding decision's id per file."""
+    deciders = aside_deciders(conn, ids, ignoring)
+    conn.executemany(
+        "UPDATE files SET discarded = ? WHERE id = ?",
+        [(int(bool(deciders[f]["aside"])) if f in deciders else 0, f) for f in dict.fromkeys(ids)],
+    )
+    return {f: row["id"] for f, row in deciders.items()}
+
+
+DATED_SQL = f"""
+SELECT d.id, d.kind, d.file_id, d.payload, f.rel_path FROM decisions d JOIN files f ON f.id = d.file_id
+WHERE d.kind IN ('date', 'shift') AND d.file_id IN ({{marks}}) AND {IN_FORCE} ORDER BY d.id
+"""
+
+
+def later_dates(conn: sqlite3.Connection, dated: list[sqlite3.Row], ignoring: set[int]) -> dict[int, int]:
+    """The date or shift decision that will decide each file once `ignoring` are undone (file id:
+    decision id), or CannotUndo when that is a later shift: a shift is stored as the time it gave,
+    moved from the time it found, so it would keep the time of the decision undone under it."""
+    remaining: dict[int, list[sqlite3.Row]] = {}
+    for chunk in chunks(d["file_id"] for d in dated):
+        for r in conn.execute(DATED_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+            if r["id"] not in ignoring:
+                remaining.setdefault(r["file_id"], []).append(r)
+    blocking = []
+    for d in dated:
+        rows = remaining.get(d["file_id"], [])
+        last = rows[-1] if rows else None
+        # A date decision between the two means the shift was worked out from that one, not from d.
+        if (
+            last is not None
+            and last["kind"] == "shift"
+            and last["id"] > d["id"]
+            and not any(r["kind"] == "date" and d["id"] < r["id"] < last["id"] for r in rows)
+        ):
+            blocking.append(last)
+    if blocking:
+        first = blocking[0]
+        others = len({r["file_id"] for r in blocking}) - 1
+        also = f" ({others} other file{'s' if others > 1 else ''} too)" if others else ""
+        minutes = json.loads(first["payload"]).get("minutes", 0)
+        raise CannotUndo(
+            f"{first['rel_path']} was shifted by {shift_text(minutes)} later (decision #{first['id']}){also},"
+            " starting from the time this decision gave it. Undo that shift first, then this one."
+        )
+    return {f: rows[-1]["id"] for f, rows in remaining.items() if rows}
+
+
+def shift_text(minutes: int) -> str:
+    """+63 -> "+1 h 03 min"."""
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours} h {mins:02d} min" if hours else f"{sign}{mins} min"
 
 
 # The files a shift can cover besides the one on screen: its folder, or its camera in its import.

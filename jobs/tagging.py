@@ -2,7 +2,7 @@
 
 The pure part reads names and returns tag names; the database part writes them. A proposed tag is
 the machine's guess and writes no decision; a person's tag or untag is an append-only decision row
-that an undo can reverse (`restore_tag` / `drop_tag`).
+that an undo takes back: the pair then follows the decisions still in force (`settle_tags`).
 
 A tag name is NFC text of at most 60 characters, without control characters and without commas:
 the web takes a typed "beach, Anna" as two tags, so a tag with a comma in it could never be typed.
@@ -11,12 +11,14 @@ Text such as `<` or `"` stays as it is; the web escapes it.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 
-from jobs.decisions import chunks, record_files
+from jobs.decisions import IN_FORCE, chunks, record_files
 from jobs.names import MONTHS
 from storage.db import transaction, utc_now
 
@@ -264,7 +266,9 @@ def add_tags(
                     "INSERT INTO file_tags (file_id, tag_id, origin) VALUES (?, ?, 'user')",
                     [(file_id, tag_id) for file_id in new],
                 )
-                record_files(conn, "tag", [(file_id, {"tag": stored_name}) for file_id in new], actor, batch, now)
+                record_files(
+                    conn, "tag", [(file_id, {"tag": stored_name}) for file_id in new], actor, batch, now
+                )
                 added += len(new)
     return added
 
@@ -294,6 +298,53 @@ def remove_tags(
                 record_files(conn, "untag", pairs, actor, batch, now)
                 removed += len(gone)
     return removed
+
+
+TAG_HISTORY_SQL = f"""
+SELECT d.id, d.kind, d.file_id, d.payload, {IN_FORCE} AS in_force FROM decisions d
+WHERE d.kind IN ('tag', 'untag') AND d.file_id IN ({{marks}}) ORDER BY d.id
+"""
+
+
+def settle_tags(
+    conn: sqlite3.Connection, pairs: Iterable[tuple[int, str]], ignoring: Collection[int] = ()
+) -> dict[tuple[int, str], int]:
+    """Put each (file id, tag name) as the decisions in force say, the ids in `ignoring` counted as
+    undone: the latest tag or untag decides; with none, the pair is as before its first decision (an
+    untag's recorded origin comes back, a tagged file had not carried it). Returns, per pair given,
+    the id of the decision that decides it, when one does. Runs inside the caller's transaction."""
+    wanted = dict.fromkeys(pairs)
+    ids: dict[str, int | None] = {}  # the tags table compares names without case: ask it, not Python
+
+    def tag_id(name: str) -> int | None:
+        if name not in ids:
+            found = conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+            ids[name] = found[0] if found else None
+        return ids[name]
+
+    keys = {(file_id, tag_id(name)): (file_id, name) for file_id, name in wanted}
+    history: dict[tuple[int, str], list[sqlite3.Row]] = defaultdict(list)
+    for chunk in chunks(file_id for file_id, _ in wanted):
+        for row in conn.execute(TAG_HISTORY_SQL.format(marks=",".join("?" * len(chunk))), chunk):
+            pair = keys.get((row["file_id"], tag_id(json.loads(row["payload"])["tag"])))
+            if pair is not None:
+                history[pair].append(row)
+    deciding = {}
+    for file_id, name in wanted:
+        rows = history[(file_id, name)]
+        in_force = [r for r in rows if r["in_force"] and r["id"] not in ignoring]
+        if in_force:
+            deciding[(file_id, name)] = in_force[-1]["id"]
+            if in_force[-1]["kind"] == "tag":
+                restore_tag(conn, file_id, name, "user")
+            else:
+                drop_tag(conn, file_id, name)
+        elif rows and rows[0]["kind"] == "untag":
+            # None in force: the first decision took the tag off, so it comes back as it was.
+            restore_tag(conn, file_id, name, json.loads(rows[0]["payload"]).get("origin", "user"))
+        else:
+            drop_tag(conn, file_id, name)
+    return deciding
 
 
 def restore_tag(conn: sqlite3.Connection, file_id: int, name: str, origin: str) -> None:

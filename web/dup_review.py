@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from jobs import duplicates
-from jobs.decisions import new_batch
+from jobs.decisions import GROUP_KINDS, IN_FORCE, new_batch
 from storage.files import camera_name
+from storage.library import GROUP_IS_OPEN
 from web.history import flash
 from web.library import fetch_all, fetch_value
 from web.responses import actor, int_param, page_at_address, see_other, with_params
@@ -23,12 +24,23 @@ from web.writes import write
 CLASSES = {"exact": "Exact copies", "same": "Same picture", "similar": "Similar pictures"}
 BULK_CLASSES = ("exact", "same")  # similar pictures are different shots: a person picks each
 
-OPEN_COUNTS_SQL = "SELECT class, count(*) AS n FROM dup_groups WHERE resolution IS NULL GROUP BY class"
+# Only open groups are served: undecided and with files (the home page counts the same). A regroup
+# keeps a decided group that lost its files, and an undo can reopen it; an empty group is never shown.
+OPEN = GROUP_IS_OPEN
+OPEN_COUNTS_SQL = f"SELECT g.class, count(*) AS n FROM dup_groups g WHERE {OPEN} GROUP BY g.class"
 GROUP_SQL = "SELECT * FROM dup_groups WHERE id = ?"
-FIRST_SQL = "SELECT id FROM dup_groups WHERE class = ? AND resolution IS NULL ORDER BY id LIMIT 1"
-NEXT_SQL = "SELECT id FROM dup_groups WHERE class = ? AND resolution IS NULL AND id > ? ORDER BY id LIMIT 1"
-PREV_SQL = "SELECT id FROM dup_groups WHERE class = ? AND resolution IS NULL AND id < ? ORDER BY id DESC LIMIT 1"
-POSITION_SQL = "SELECT count(*) FROM dup_groups WHERE class = ? AND resolution IS NULL AND id <= ?"
+HAS_MEMBERS_SQL = "SELECT EXISTS (SELECT 1 FROM dup_members WHERE group_id = ?)"
+FIRST_SQL = f"SELECT g.id FROM dup_groups g WHERE g.class = ? AND {OPEN} ORDER BY g.id LIMIT 1"
+NEXT_SQL = f"SELECT g.id FROM dup_groups g WHERE g.class = ? AND {OPEN} AND g.id > ? ORDER BY g.id LIMIT 1"
+PREV_SQL = (
+    f"SELECT g.id FROM dup_groups g WHERE g.class = ? AND {OPEN} AND g.id < ? ORDER BY g.id DESC LIMIT 1"
+)
+POSITION_SQL = f"SELECT count(*) FROM dup_groups g WHERE g.class = ? AND {OPEN} AND g.id <= ?"
+# The file a person kept, while a keep settles the group (so the page can say which one it is).
+KEPT_SQL = f"""
+SELECT json_extract(d.payload, '$.keeper') FROM decisions d
+WHERE d.group_id = ? AND d.kind IN {GROUP_KINDS} AND {IN_FORCE} ORDER BY d.id DESC LIMIT 1
+"""
 MEMBERS_SQL = """
 SELECT f.id, f.rel_path, f.import_id, f.size, f.real_type, f.mime, f.width, f.height, f.duration, f.thumb_path,
        f.camera_make, f.camera_model, f.software, f.taken_local, f.taken_offset, f.confidence, f.discarded,
@@ -39,10 +51,10 @@ FROM dup_members m JOIN files f ON f.id = m.file_id
 WHERE m.group_id = ?
 ORDER BY f.id = (SELECT keeper_id FROM dup_groups WHERE id = m.group_id) DESC, f.id
 """
-BULK_SQL = """
+BULK_SQL = f"""
 SELECT count(DISTINCT g.id) AS groups, count(m.file_id) - count(DISTINCT g.id) AS aside
 FROM dup_groups g JOIN dup_members m ON m.group_id = g.id
-WHERE g.class = ? AND g.resolution IS NULL AND g.keeper_id IS NOT NULL
+WHERE g.class = ? AND {OPEN} AND g.keeper_id IN (SELECT file_id FROM dup_members WHERE group_id = g.id)
 """
 
 # The facts compared side by side; a row whose values differ is marked.
@@ -79,7 +91,15 @@ async def queue_state(request: Request) -> dict[str, Any]:
     counts = {r["class"]: r["n"] for r in await fetch_all(conn, OPEN_COUNTS_SQL)}
     kind = kind_of(request) or next((k for k in CLASSES if counts.get(k)), "exact")
     group_id = int_param(request, "group")
-    if group_id is None:
+    if group_id is not None and not await fetch_value(conn, HAS_MEMBERS_SQL, (group_id,)):
+        # A bookmark to a group whose files were grouped again: the queue goes on from its place.
+        group = next(iter(await fetch_all(conn, GROUP_SQL, (group_id,))), None)
+        if group is None:
+            raise HTTPException(404, f"There is no duplicate group #{group_id}.")
+        kind = group["class"]
+        after = await fetch_value(conn, NEXT_SQL, (kind, group_id))
+        group_id = after or await fetch_value(conn, FIRST_SQL, (kind,))
+    elif group_id is None:
         group_id = await fetch_value(conn, FIRST_SQL, (kind,))
     state: dict[str, Any] = {
         "kind": kind,
@@ -99,6 +119,7 @@ async def queue_state(request: Request) -> dict[str, Any]:
         kind=group["class"],
         group=group,
         members=members,
+        kept_id=await fetch_value(conn, KEPT_SQL, (group_id,)) if group["resolution"] == "kept" else None,
         facts=compare(members),
         next_id=await fetch_value(conn, NEXT_SQL, (group["class"], group_id)),
         prev_id=await fetch_value(conn, PREV_SQL, (group["class"], group_id)),
@@ -126,6 +147,7 @@ async def duplicates_api(request: Request) -> Response:
             "id": group["id"],
             "class": group["class"],
             "resolution": group["resolution"],
+            "kept": state["kept_id"],
             "suggested_keeper": group["keeper_id"],
             "keeper_reason": group["keeper_reason"],
             "files": [dict(m) for m in state["members"]],
@@ -159,7 +181,9 @@ async def decide(request: Request) -> Response:
         fields = {k: str(v) for k, v in form.items()}
     nxt = await fetch_value(conn, NEXT_SQL, (group["class"], group_id))
     try:
-        batch = await write(request.app, resolve, request.app.state.settings, group_id, fields, actor(request))
+        batch = await write(
+            request.app, resolve, request.app.state.settings, group_id, fields, actor(request)
+        )
     except ValueError as bad:
         raise HTTPException(400, str(bad)) from None
     return see_other(queue_url(group["class"], group=nxt, done=batch))
@@ -169,10 +193,14 @@ async def accept_suggested(request: Request) -> Response:
     """GET: say exactly what will happen and ask; POST: keep every suggested file of the class."""
     kind = kind_of(request) or "exact"
     if kind not in BULK_CLASSES:
-        raise HTTPException(400, "Similar pictures are different shots: choose the one to keep in each group.")
+        raise HTTPException(
+            400, "Similar pictures are different shots: choose the one to keep in each group."
+        )
     if request.method == "POST":
         batch = new_batch()
-        await write(request.app, duplicates.keep_suggested, request.app.state.settings, kind, actor(request), batch)
+        await write(
+            request.app, duplicates.keep_suggested, request.app.state.settings, kind, actor(request), batch
+        )
         return see_other(queue_url(kind, done=batch))
     row = (await fetch_all(request.app.state.read_db, BULK_SQL, (kind,)))[0]
     context = {"kind": kind, "label": CLASSES[kind], "groups": row["groups"], "aside": row["aside"]}
