@@ -17,7 +17,7 @@ from jobs.decisions import GROUP_KINDS, IN_FORCE, aside_deciders, record_group
 from jobs.grouping import DEFAULTS, Group, Item, Thresholds, group
 from storage.db import transaction, utc_now
 from storage.files import HASH_COLUMNS, camera_name
-from storage.library import GROUP_IS_OPEN
+from storage.library import GROUP_IS_OPEN, SUGGESTION_STANDS
 from storage.settings import Settings
 
 ITEMS_SQL = f"""
@@ -226,6 +226,14 @@ def keep(
         before = _discarded(conn, files)
         aside = [f for f in others if not before[f]]
         back = [keeper] if before[keeper] else []
+        decider = aside_deciders(conn, back).get(keeper) if back else None
+        if decider is not None and decider["group_id"] not in (None, group_id):
+            # Set aside as a copy when another group was decided: bringing it back here would export
+            # that picture twice, so it is the other group's decision to change.
+            raise ValueError(
+                f"That file was set aside as a copy when duplicate group #{decider['group_id']} was decided: "
+                "keep another file here, or change that group's decision."
+            )
         if not aside and not back and kept_file(conn, group_id, files) == keeper:
             raise ValueError("That file is already the file kept in this group; nothing changed.")
         payload = {"files": files, "keeper": keeper, "discarded": aside, "undiscarded": back}
@@ -264,7 +272,7 @@ def keep_suggested(conn: sqlite3.Connection, settings: Settings, kind: str, acto
     """Keep every open group's suggested keeper (one action, one batch); returns files set aside."""
     groups = conn.execute(
         f"SELECT g.id, g.keeper_id FROM dup_groups g WHERE g.class = ? AND {GROUP_IS_OPEN}"
-        " AND g.keeper_id IN (SELECT file_id FROM dup_members WHERE group_id = g.id)",
+        f" AND {SUGGESTION_STANDS}",
         (kind,),
     ).fetchall()
     aside, keepers = 0, []

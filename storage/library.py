@@ -36,6 +36,10 @@ NEEDS_DATE_REVIEW = (
 # A duplicate group waiting for a person: undecided, and still with files (a regroup can leave a
 # decided group's row without members; undoing its decision must not bring an empty group back).
 GROUP_IS_OPEN = "g.resolution IS NULL AND EXISTS (SELECT 1 FROM dup_members gm WHERE gm.group_id = g.id)"
+# A group's suggested keeper can be kept in bulk: still one of its files, and not set aside (by
+# hand, or as a copy when another group was decided), which would export one picture twice.
+SUGGESTION_STANDS = """g.keeper_id IN (SELECT file_id FROM dup_members WHERE group_id = g.id)
+  AND NOT EXISTS (SELECT 1 FROM files k WHERE k.id = g.keeper_id AND k.discarded = 1)"""
 OPEN_GROUP = """f.id IN (SELECT m.file_id FROM dup_members m JOIN dup_groups g ON g.id = m.group_id
                  WHERE m.class = :problem AND g.resolution IS NULL)"""
 PROBLEM_SQL = {

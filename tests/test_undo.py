@@ -14,7 +14,7 @@ from jobs import duplicates, review, tagging
 from jobs.corrections import BadCorrection
 from jobs.decisions import new_batch
 from storage.db import transaction
-from tests.review_fixtures import add_file, build
+from tests.review_fixtures import add_file, add_group, build
 
 
 @pytest.fixture
@@ -118,6 +118,26 @@ def test_the_kept_file_is_never_left_set_aside(lib, library, web_settings):
     assert (aside(library, a), aside(library, b)) == (1, 0), "A was set aside by hand before the keep"
     undo_batch(library, web_settings, by_hand)
     assert (aside(library, a), aside(library, b)) == (0, 0)
+
+
+def test_a_copy_set_aside_by_another_groups_keep_is_not_kept_twice(lib, library, web_settings, web_client):
+    """An exact copy set aside when its exact group was decided, in a same-picture group too: keeping
+    it there would export the picture twice. The person is told which group decided it, and keeping
+    the suggested files in bulk passes that group by."""
+    exact, a, a_copy = lib.groups["exact"], lib.ids["Holiday/IMG_0001.jpg"], lib.ids["Copies/IMG_0001.jpg"]
+    other = add_file(library, lib.import_id, "Holiday/IMG_0001 edited.jpg")
+    same = add_group(library, "same", [a_copy, other], a_copy)
+    keep(library, web_settings, exact, a)
+    assert aside(library, a_copy) == 1
+    with pytest.raises(ValueError, match=f"duplicate group #{exact} was decided"):
+        keep(library, web_settings, same, a_copy)
+    assert aside(library, a_copy) == 1 and resolution(library, same) is None
+    # Through the queue: the same group's page again, saying why, and nothing changed.
+    page = web_client.post(f"/review/duplicates/{same}", data={"action": "keep", "file": str(a_copy)})
+    assert page.status_code == 400 and f"duplicate group #{exact} was decided" in page.text
+    assert 'role="alert"' in page.text and f'action="/review/duplicates/{same}"' in page.text
+    assert duplicates.keep_suggested(library, web_settings, "same", "anna", new_batch()) == 1  # the other same group
+    assert resolution(library, same) is None and aside(library, a_copy) == 1
 
 
 @pytest.mark.parametrize("action", ["keep_all", "not_duplicates"])
@@ -265,3 +285,18 @@ def test_a_zero_shift_is_refused_for_every_caller(web_client, lib, library, web_
     page = web_client.post(f"/review/dates/{f}", data={"action": "shift", "minutes": "0"})
     assert page.status_code == 400 and "zero" in page.text
     assert library.execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
+
+
+def test_the_pages_say_when_an_undo_was_refused_or_changed_nothing(lib, library, web_settings, web_client):
+    f = lib.ids["Holiday/IMG_0002.jpg"]
+    back = f"/review/dates?file={f}"
+    dated = set_date(library, web_settings, f, "2001-01-01T10:00:00")
+    shifted, _ = review.shift_dates(library, web_settings, [f], 60, "anna")
+    refused = web_client.post(f"/decisions/{first_of(library, dated)}/undo", data={"back": back})
+    assert refused.status_code == 200 and "Not undone: a later clock shift" in refused.text
+    assert taken(library, f) == "2001-01-01T11:00:00"
+    undo_batch(library, web_settings, shifted)
+    later = set_date(library, web_settings, f, "2002-02-02T10:00:00")
+    page = web_client.post(f"/decisions/{first_of(library, dated)}/undo", data={"back": back}).text
+    assert f"a later decision (#{first_of(library, later)}) still decides it" in page
+    assert taken(library, f) == "2002-02-02T10:00:00"

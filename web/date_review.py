@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from jobs import review
 from jobs.corrections import BadCorrection, from_evidence, shift_minutes, typed_time
 from storage.library import TILE_COLUMNS, View, count_sql, filter_query, neighbour_sql, page_sql, position_sql
-from web.history import flash
+from web.history import flash, refusal
 from web.library import fetch_all, fetch_value, view_from
 from web.responses import actor, int_param, page_at_address, refused_page, see_other, with_params
 from web.writes import write
@@ -81,6 +81,7 @@ async def queue_state(request: Request, file_id: int | None = None) -> dict[str,
         "total": await fetch_value(conn, *count_sql(view, cap=None)),
         "file": row,
         "flash": await flash(conn, request.query_params.get("done")),
+        "refusal": refusal(request),
     }
     if row is None:
         return state

@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse, Response
 from jobs import duplicates
 from jobs.decisions import GROUP_KINDS, IN_FORCE, new_batch
 from storage.files import camera_name
-from storage.library import GROUP_IS_OPEN
-from web.history import flash
+from storage.library import GROUP_IS_OPEN, SUGGESTION_STANDS
+from web.history import flash, refusal
 from web.library import fetch_all, fetch_value
-from web.responses import actor, int_param, page_at_address, see_other, with_params
+from web.responses import actor, int_param, page_at_address, refused_page, see_other, with_params
 from web.templating import number, templates
 from web.writes import write
 
@@ -54,7 +54,7 @@ ORDER BY f.id = (SELECT keeper_id FROM dup_groups WHERE id = m.group_id) DESC, f
 BULK_SQL = f"""
 SELECT count(DISTINCT g.id) AS groups, count(m.file_id) - count(DISTINCT g.id) AS aside
 FROM dup_groups g JOIN dup_members m ON m.group_id = g.id
-WHERE g.class = ? AND {OPEN} AND g.keeper_id IN (SELECT file_id FROM dup_members WHERE group_id = g.id)
+WHERE g.class = ? AND {OPEN} AND {SUGGESTION_STANDS}
 """
 
 # The facts compared side by side; a row whose values differ is marked.
@@ -86,11 +86,11 @@ def compare(members: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-async def queue_state(request: Request) -> dict[str, Any]:
+async def queue_state(request: Request, group_id: int | None = None) -> dict[str, Any]:
     conn = request.app.state.read_db
     counts = {r["class"]: r["n"] for r in await fetch_all(conn, OPEN_COUNTS_SQL)}
     kind = kind_of(request) or next((k for k in CLASSES if counts.get(k)), "exact")
-    group_id = int_param(request, "group")
+    group_id = group_id if group_id is not None else int_param(request, "group")
     if group_id is not None and not await fetch_value(conn, HAS_MEMBERS_SQL, (group_id,)):
         # A bookmark to a group whose files were grouped again: the queue goes on from its place.
         group = next(iter(await fetch_all(conn, GROUP_SQL, (group_id,))), None)
@@ -107,6 +107,7 @@ async def queue_state(request: Request) -> dict[str, Any]:
         "counts": counts,
         "group": None,
         "flash": await flash(conn, request.query_params.get("done")),
+        "refusal": refusal(request),
         "bulk": kind in BULK_CLASSES and counts.get(kind),
     }
     if group_id is None:
@@ -185,7 +186,10 @@ async def decide(request: Request) -> Response:
             request.app, resolve, request.app.state.settings, group_id, fields, actor(request)
         )
     except ValueError as bad:
-        raise HTTPException(400, str(bad)) from None
+        # The group's page again, saying why (e.g. that file is already the one kept).
+        state = await queue_state(request, group_id)
+        state.update(queue_url=queue_url, error=str(bad), back_url=queue_url(group["class"], group=group_id))
+        return refused_page(request, "review_duplicates.html", state)
     return see_other(queue_url(group["class"], group=nxt, done=batch))
 
 

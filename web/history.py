@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from jobs.review import undo
+from jobs.review import CannotUndo, undo
 from storage.db import Reader
 from web.responses import actor, safe_back, see_other, with_params
 from web.writes import write
@@ -24,13 +24,17 @@ REFUSALS = {
     "zero": "A shift of zero changes nothing; type one like +1h03m or -45m.",
     "tag": "Type the tag to add or remove.",
     "filter": "The filter of “all matching” is not valid any more; reload the page and try again.",
+    "undo_order": "Not undone: a later clock shift started from the time this decision gave. "
+    "Undo that shift first (it is in the file's history), then this one.",
 }
 
 
 BATCH_SQL = """
 SELECT d.id, d.kind, d.file_id, d.group_id, d.payload, f.rel_path,
        (SELECT count(*) FROM decisions b WHERE b.batch = d.batch) AS rows,
-       EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AS undone
+       EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) AS undone,
+       (SELECT max(json_extract(b.payload, '$.superseded_by')) FROM decisions b
+        WHERE b.batch = d.batch AND b.kind = 'undo') AS superseded_by
 FROM decisions d LEFT JOIN files f ON f.id = d.file_id
 WHERE d.batch = ? ORDER BY d.id LIMIT 1
 """
@@ -84,6 +88,10 @@ async def flash(conn: Reader, batch: str | None) -> dict[str, Any] | None:
         row = await cursor.fetchone()
     if row is None:
         return None
+    if row["kind"] == "undo" and row["superseded_by"]:
+        # Struck from the history, but a later decision already decided the same thing.
+        text = f"Undone; a later decision (#{row['superseded_by']}) still decides it, so nothing you see changed."
+        return {"text": text, "undo_id": None}
     if row["kind"] == "undo" or row["undone"]:
         return {"text": "Undone. The earlier state is back.", "undo_id": None}
     return {"text": describe(row), "undo_id": row["id"], "row": dict(row)}
@@ -98,7 +106,10 @@ async def undo_decision(request: Request) -> Response:
     async with request.form() as form:
         back = safe_back(str(form.get("back") or ""), "/library")
     decision_id = request.path_params["id"]
-    batch, _ = await write(request.app, undo, request.app.state.settings, decision_id, actor(request))
+    try:
+        batch, _ = await write(request.app, undo, request.app.state.settings, decision_id, actor(request))
+    except CannotUndo:
+        return see_other(with_params(back, done=None, refused="undo_order"))
     if urlsplit(back).path == "/review/dates":
         # U in the date queue: back to the file whose date was undone (the queue had moved past it).
         sql = "SELECT file_id FROM decisions WHERE id = ? AND file_id IS NOT NULL"
