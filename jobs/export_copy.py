@@ -23,7 +23,7 @@ from typing import Any
 
 from jobs import runtime
 from jobs.exif import write_tags
-from storage.atomic import fsync_dir, fsync_file, out_of_room
+from storage.atomic import fsync_path, out_of_room
 
 TEMP_PREFIX = ".mediaparser-"
 CHUNK = 1 << 20
@@ -163,14 +163,14 @@ def export_copy(
         error = write_tags(temp, planned["assign"], scratch) if planned.get("assign") else None
         if planned.get("mtime") is not None:
             os.utime(temp, (planned["mtime"], planned["mtime"]))
-        fsync_file(temp)
+        fsync_path(temp)
         sha_out, size_out = sha256_of(temp), temp.stat().st_size
         before_place(sha_out, size_out)
         if not place(temp, final):
             raise CopyFailed(
                 f"another file appeared at {final.name} meanwhile; export again to pick a new name"
             )
-        fsync_dir(final.parent)
+        fsync_path(final.parent)
         return Copied(sha_out, size_out, written_of(planned, error))
     except OSError as error:
         if out_of_room(error) or error.errno == errno.EFBIG:  # EFBIG: FAT's 4 GB limit

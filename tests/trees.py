@@ -55,17 +55,22 @@ def jpeg_bytes(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) ->
     return buffer.getvalue()
 
 
+def place(target: Path, source: Path | bytes) -> Path:
+    """Write these bytes (or a copy of that file) at `target`, making its folders."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        target.write_bytes(source)
+    else:
+        shutil.copyfile(source, target)
+    return target
+
+
 def build_mixed_tree(root: Path, outside: Path) -> Expected:
     """Nested folders, real camera files, a video, and every kind of bad or hostile input."""
     expected: Expected = {}
 
     def put(rel: str, source: Path | bytes, status: str, reason: str = "") -> None:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(source, bytes):
-            target.write_bytes(source)
-        else:
-            shutil.copyfile(source, target)
+        place(root / rel, source)
         expected[rel] = (status, reason)
 
     put("2019/Summer 2019/Canon_40D.jpg", corpus("jpg/Canon_40D.jpg"), "processed")

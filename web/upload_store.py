@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from jobs.imports import record_upload
-from storage.atomic import fsync_dir, temp_name_for
+from storage.atomic import fsync_path, temp_name_for
 
 # Most file systems cap one name at 255 bytes; refusing here gives a sentence, not an OSError.
 MAX_NAME_BYTES = 255
@@ -123,6 +123,6 @@ def store_upload(
                 else:
                     os.replace(dest, tmp)  # placed by rename: give the data back to tmp
             raise
-        fsync_dir(dest.parent)
+        fsync_path(dest.parent)
         return file_id, candidate
     raise FileExistsError(f"{rel_path}: more than {MAX_NUMBERED} files of that name")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import struct
 import zlib
 from pathlib import Path
 
 from PIL import Image
 
-from tests.trees import corpus, jpeg_bytes, make_video
+from tests.trees import corpus, jpeg_bytes, make_video, place
 
 Expected = dict[str, tuple[str, str]]
 
@@ -77,14 +76,8 @@ def build_hostile_tree(root: Path, outside: Path) -> Expected:
     expected: Expected = {}
 
     def put(rel: str, content: bytes | Path, status: str, reason: str = "") -> Path:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-        else:
-            target.write_bytes(content)
         expected[rel] = (status, reason)
-        return target
+        return place(root / rel, content)
 
     for rel in GOOD:
         if rel.endswith(".mp4"):
